@@ -304,3 +304,20 @@ class CrawlRun(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     error_samples: Mapped[list[Any]] = mapped_column(default=list)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class Notice(Base):
+    """A message to a user or an enterprise about their own setup (a channel was disabled, …)."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # e.g. "channel_disabled"
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ids the console links to
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    read_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,1 @@
+"""Channels: one module per kind (``webhook``, ``console``, …), registered in ``registry``."""

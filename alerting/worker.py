@@ -1,0 +1,234 @@
+"""The delivery worker: claims due outbox rows, sends each outside any transaction, records
+every attempt, and reschedules, fails or settles the delivery.
+
+At-least-once: a crash after sending but before recording means the message is sent again
+when the lease runs out; receivers dedupe on the Idempotency-Key, which never changes."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ipsentry.alerting.channel_health import record_delivered, record_failed
+from ipsentry.alerting.channels.base import RESPONSE_EXCERPT_BYTES, Channel, DeliveryContext, SendOutcome
+from ipsentry.alerting.channels.registry import CHANNELS, ChannelFactory, create_channel
+from ipsentry.alerting.outbox import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    PENDING,
+    Claim,
+    cancel_for_disabled_channels,
+    claim_due,
+    fail_abandoned,
+    settle,
+)
+from ipsentry.config.settings import Settings
+from ipsentry.core.db import transaction
+from ipsentry.core.documents import utcnow
+from ipsentry.core.models import Alert, Delivery, DeliveryAttempt
+from ipsentry.core.models import Channel as ChannelRow
+
+log = logging.getLogger(__name__)
+
+# Deliveries claimed per transaction.  Small, because the lease must cover sending them all.
+CLAIM_CHUNK = 10
+# Retries are spread by up to this fraction of their delay, so the backlog of a receiver that
+# was down does not arrive all in the same second when it comes back.
+JITTER = 0.1
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass
+class WorkerStats:
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    disabled: int = 0  # channels disabled during this run
+    cancelled: int = 0  # deliveries cancelled because their channel is disabled
+
+
+def retry_delay(
+    schedule: Sequence[float], attempt: int, retry_after: float | None, rng: random.Random
+) -> float | None:
+    """Seconds until the next try after failed attempt number ``attempt`` (1-based), or None
+    when the schedule is exhausted.  A longer Retry-After from the receiver wins."""
+    if attempt > len(schedule):
+        return None
+    delay = schedule[attempt - 1] * (1 + rng.uniform(0, JITTER))
+    return max(delay, retry_after or 0.0)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        channels: Mapping[str, ChannelFactory] = CHANNELS,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._settings = settings
+        self._clock = clock or utcnow
+        self._factories = channels
+        self._rng = rng or random.Random()
+        self._schedule = list(settings.retry_schedule)
+        # The first try plus one per step of the schedule.
+        self._max_attempts = len(self._schedule) + 1
+        # A claimed chunk is sent one by one; each send takes at most a few timeouts (connect,
+        # write, read), so the lease covers the chunk with room to spare and nobody else
+        # re-sends a row this worker is still working on.
+        self._lease = timedelta(seconds=CLAIM_CHUNK * 4 * settings.webhook_timeout_seconds + 30)
+        self._channels: dict[str, Channel] = {}
+
+    def run_once(self, limit: int = 100) -> WorkerStats:
+        """Send up to ``limit`` due deliveries; returns what happened."""
+        stats = WorkerStats()
+        with transaction(self._session_factory) as session:
+            now = self._clock()
+            stats.cancelled = cancel_for_disabled_channels(session, now=now)
+            stats.failed += fail_abandoned(session, now=now, max_attempts=self._max_attempts)
+        while stats.claimed < limit:
+            claims = self._claim(min(CLAIM_CHUNK, limit - stats.claimed))
+            if not claims:
+                break
+            stats.claimed += len(claims)
+            for claim in claims:
+                self._deliver(claim, stats)
+        return stats
+
+    def _claim(self, limit: int) -> list[Claim]:
+        # Committed at once: the claim must be visible to other workers before sending starts.
+        with transaction(self._session_factory) as session:
+            now = self._clock()
+            return claim_due(
+                session,
+                now=now,
+                lease_until=now + self._lease,
+                limit=limit,
+                kinds=self._factories.keys(),
+                max_attempts=self._max_attempts,
+            )
+
+    def _channel(self, kind: str) -> Channel:
+        if kind not in self._channels:
+            self._channels[kind] = create_channel(kind, self._settings, self._factories)
+        return self._channels[kind]
+
+    def _load(self, claim: Claim) -> tuple[DeliveryContext, bool] | None:
+        """The delivery to send and whether its channel is (still) enabled."""
+        with self._session_factory() as session:
+            row = session.execute(
+                select(Delivery, Alert, ChannelRow)
+                .join(Alert, Alert.id == Delivery.alert_id)
+                .join(ChannelRow, ChannelRow.id == Delivery.channel_id)
+                .where(Delivery.id == claim.delivery_id)
+            ).one_or_none()
+        if row is None:
+            return None  # deleted meanwhile with its alert or channel: nothing to send
+        delivery, alert, channel = row
+        context = DeliveryContext(
+            delivery_id=delivery.id,
+            idempotency_key=delivery.idempotency_key,
+            attempt=claim.attempt,
+            alert_id=alert.id,
+            alert_created_at=alert.created_at,
+            payload=dict(alert.payload),
+            channel_id=channel.id,
+            channel_kind=channel.kind,
+            channel_name=channel.name,
+            target=channel.target,
+            secret=channel.secret,
+            language=channel.language,
+        )
+        return context, channel.enabled
+
+    def _deliver(self, claim: Claim, stats: WorkerStats) -> None:
+        loaded = self._load(claim)
+        if loaded is None:
+            return
+        context, enabled = loaded
+        if not enabled:
+            # Disabled after the claim (by an earlier failure in this chunk, or by its owner).
+            with transaction(self._session_factory) as session:
+                if settle(session, claim, status=CANCELLED, status_code=None, error="channel disabled"):
+                    stats.cancelled += 1
+            return
+        attempted_at = self._clock()
+        started = time.perf_counter()
+        try:
+            outcome = self._channel(context.channel_kind).send(context)
+        except Exception as error:
+            # A bug in one channel must not stop the others; the attempt is recorded and retried.
+            log.exception("channel %s crashed sending delivery %s", context.channel_id, context.delivery_id)
+            outcome = SendOutcome(
+                ok=False, error=f"internal error: {type(error).__name__}: {error}", retryable=True
+            )
+        duration_ms = (time.perf_counter() - started) * 1000.0
+        if not outcome.ok:
+            log.warning(
+                "delivery %s to channel %s, attempt %s failed: %s",
+                context.delivery_id,
+                context.channel_id,
+                claim.attempt,
+                outcome.error,
+            )
+        with transaction(self._session_factory) as session:
+            self._record(session, claim, context, outcome, attempted_at, duration_ms, stats)
+
+    def _record(
+        self,
+        session: Session,
+        claim: Claim,
+        context: DeliveryContext,
+        outcome: SendOutcome,
+        attempted_at: datetime,
+        duration_ms: float,
+        stats: WorkerStats,
+    ) -> None:
+        error = outcome.error[:MAX_ERROR_CHARS] if outcome.error else None
+        session.add(
+            DeliveryAttempt(
+                delivery_id=claim.delivery_id,
+                attempted_at=attempted_at,
+                ok=outcome.ok,
+                status_code=outcome.status_code,
+                response_excerpt=outcome.response_excerpt[:RESPONSE_EXCERPT_BYTES]
+                if outcome.response_excerpt
+                else None,
+                error=error,
+                duration_ms=duration_ms,
+            )
+        )
+        now = self._clock()
+        code = outcome.status_code
+        if outcome.ok:
+            if settle(session, claim, status=DELIVERED, status_code=code, error=None, delivered_at=now):
+                record_delivered(session, context.channel_id)
+                stats.delivered += 1
+            return
+        delay = None
+        if outcome.retryable:
+            delay = retry_delay(self._schedule, claim.attempt, outcome.retry_after, self._rng)
+        if delay is not None:
+            retry_at = now + timedelta(seconds=delay)
+            if settle(
+                session, claim, status=PENDING, status_code=code, error=error, next_attempt_at=retry_at
+            ):
+                stats.retried += 1
+            return
+        # Refused for good, or out of retries.
+        if settle(session, claim, status=FAILED, status_code=code, error=error):
+            stats.failed += 1
+            if record_failed(session, context.channel_id, reason=error or "failed", now=now):
+                stats.disabled += 1

@@ -1,0 +1,359 @@
+"""The delivery worker against real receivers: retries, exactly-once per key at the receiver,
+disabling a failing channel, crash recovery, and concurrent workers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ipsentry.alerting.channel_health import FAILURES_BEFORE_DISABLE, reenable_channel
+from ipsentry.alerting.matching import create_alerts
+from ipsentry.alerting.notices import Notice
+from ipsentry.alerting.outbox import claim_due, settle
+from ipsentry.alerting.signing import verify
+from ipsentry.alerting.worker import DeliveryWorker, WorkerStats
+from ipsentry.config.settings import Settings
+from ipsentry.core.db import transaction
+from ipsentry.core.documents import Document, Match
+from ipsentry.core.models import Alert, Channel, Delivery, DeliveryAttempt
+
+from .conftest import Clock, Registry
+from .receiver import Receiver, Reply
+
+SECRET = "s3cret-for-tests"
+MakeDoc = Callable[..., Document]
+MakeMatch = Callable[..., Match]
+
+
+class Setup:
+    """One enterprise watched by one subscription with one channel."""
+
+    def __init__(
+        self, registry: Registry, session_factory: sessionmaker[Session], target: str, **channel
+    ) -> None:
+        self.session_factory = session_factory
+        self.enterprise = registry.enterprise("E1", name_zh="深圳市利世安科技有限公司")
+        self.channel = registry.channel(target, name="ops hook", secret=SECRET, **channel)
+        self.subscription = registry.subscription(
+            "enterprise", enterprise_id=self.enterprise, channels=(self.channel,)
+        )
+
+    def alert(self, make_doc: MakeDoc, match: MakeMatch, clock: Clock, n: int = 1) -> list[Alert]:
+        """``n`` alerts, each about another case."""
+        docs = [
+            make_doc(f"fr:2026-{i}", case=f"337-TA-{i}", matches=[match(self.enterprise)]) for i in range(n)
+        ]
+        with transaction(self.session_factory) as session:
+            return create_alerts(session, docs, now=clock.now)
+
+    def delivery(self) -> Delivery:
+        with self.session_factory() as session:
+            return session.scalars(select(Delivery)).one()
+
+    def attempts(self) -> list[DeliveryAttempt]:
+        with self.session_factory() as session:
+            return list(session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)))
+
+    def channel_row(self) -> Channel:
+        with self.session_factory() as session:
+            return session.get_one(Channel, self.channel)
+
+
+@pytest.fixture
+def setup(registry: Registry, session_factory: sessionmaker[Session], receiver: Receiver) -> Setup:
+    return Setup(registry, session_factory, receiver.url)
+
+
+@pytest.fixture
+def worker(session_factory: sessionmaker[Session], fast_settings: Settings, clock: Clock) -> DeliveryWorker:
+    return DeliveryWorker(session_factory, fast_settings, clock=clock)
+
+
+def test_the_receiver_gets_the_alert_signed_and_the_attempt_is_logged(
+    setup: Setup,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock,
+) -> None:
+    [alert] = setup.alert(make_doc, respondent_match, clock)
+
+    stats = worker.run_once()
+
+    assert stats == WorkerStats(claimed=1, delivered=1)
+    [request] = receiver.requests
+    headers = request.headers
+    assert verify(SECRET, headers["x-ipsentry-timestamp"], request.body, headers["x-ipsentry-signature"], 300)
+    envelope = json.loads(request.body)
+    delivery = setup.delivery()
+    assert envelope["id"] == headers["idempotency-key"] == delivery.idempotency_key
+    assert envelope["alert"] == {"id": alert.id, **alert.payload}
+    assert envelope["alert"]["enterprise"]["role"] == "respondent"
+    assert (delivery.status, delivery.attempts, delivery.delivered_at) == ("delivered", 1, clock.now)
+    [attempt] = setup.attempts()
+    assert (attempt.ok, attempt.status_code, attempt.response_excerpt, attempt.error) == (
+        True,
+        200,
+        '{"ok":true}',
+        None,
+    )
+    assert attempt.duration_ms > 0
+    assert worker.run_once() == WorkerStats()  # nothing left to do
+
+
+def test_a_receiver_failing_twice_gets_the_alert_once_it_recovers(
+    setup: Setup,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock,
+) -> None:
+    setup.alert(make_doc, respondent_match, clock)
+    receiver.script(Reply(500, b"down"), Reply(503, b"maintenance"))
+
+    assert worker.run_once() == WorkerStats(claimed=1, retried=1)
+    assert worker.run_once() == WorkerStats()  # not due before the first retry delay (10 s)
+    first_retry = setup.delivery().next_attempt_at
+    assert timedelta(seconds=10) <= first_retry - clock.now <= timedelta(seconds=11)  # 10 % jitter at most
+
+    clock.advance(11)
+    assert worker.run_once() == WorkerStats(claimed=1, retried=1)
+    clock.advance(22)
+    assert worker.run_once() == WorkerStats(claimed=1, delivered=1)
+    clock.advance(3600)
+    assert worker.run_once() == WorkerStats()
+
+    keys = {request.headers["idempotency-key"] for request in receiver.requests}
+    assert len(receiver.requests) == 3 and len(keys) == 1  # the same message, retried
+    assert [(a.ok, a.status_code, a.response_excerpt) for a in setup.attempts()] == [
+        (False, 500, "down"),
+        (False, 503, "maintenance"),
+        (True, 200, '{"ok":true}'),
+    ]
+    delivery = setup.delivery()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 3, 200)
+
+
+def test_retries_stop_when_the_schedule_is_exhausted(
+    setup: Setup,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock,
+) -> None:
+    setup.alert(make_doc, respondent_match, clock)
+    receiver.default = Reply(502, b"bad gateway")
+
+    totals = WorkerStats()
+    for _ in range(6):
+        stats = worker.run_once()
+        totals.retried += stats.retried
+        totals.failed += stats.failed
+        clock.advance(60)
+
+    assert (totals.retried, totals.failed) == (3, 1)  # schedule [10, 20, 40]: four tries in all
+    assert len(receiver.requests) == 4
+    delivery = setup.delivery()
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == ("failed", 502, "HTTP 502")
+    assert setup.channel_row().consecutive_failures == 1 and setup.channel_row().enabled
+
+
+def test_a_redirecting_receiver_fails_at_once_without_being_followed(
+    setup: Setup, worker: DeliveryWorker, make_receiver, receiver: Receiver, make_doc, respondent_match, clock
+) -> None:
+    elsewhere = make_receiver()
+    receiver.script(Reply(307, b"", {"Location": elsewhere.url}))
+    setup.alert(make_doc, respondent_match, clock)
+
+    assert worker.run_once() == WorkerStats(claimed=1, failed=1)
+    assert elsewhere.requests == []
+    assert "not followed" in (setup.delivery().last_error or "")
+
+
+def test_a_channel_that_keeps_failing_is_disabled_and_its_owner_told(
+    setup: Setup,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock,
+) -> None:
+    receiver.default = Reply(410, b"this hook was removed")
+    setup.alert(make_doc, respondent_match, clock, n=FAILURES_BEFORE_DISABLE + 2)
+
+    stats = worker.run_once()
+
+    assert stats == WorkerStats(claimed=7, failed=5, disabled=1, cancelled=2)
+    assert len(receiver.requests) == FAILURES_BEFORE_DISABLE  # nothing sent once it was disabled
+    channel = setup.channel_row()
+    assert not channel.enabled and channel.disabled_reason == "HTTP 410"
+    with setup.session_factory() as session:
+        [notice] = session.scalars(select(Notice)).all()
+        statuses = sorted(session.scalars(select(Delivery.status)))
+    assert notice.kind == "channel_disabled" and notice.data["channel_id"] == setup.channel
+    assert "ops hook" in notice.message and "已停用" in notice.message  # the channel speaks zh-CN
+    assert "/hook" not in notice.message  # only scheme and host: paths may hold tokens
+    assert statuses == ["cancelled"] * 2 + ["failed"] * 5
+
+    clock.advance(3600)
+    later = make_doc("fr:2026-later", case="337-TA-99", matches=[respondent_match(setup.enterprise)])
+    with transaction(setup.session_factory) as session:
+        assert len(create_alerts(session, [later], now=clock.now)) == 1  # still alerted…
+    assert worker.run_once() == WorkerStats()  # …but nothing is queued for a disabled channel
+
+
+def test_re_enabling_a_channel_replays_what_is_still_fresh(
+    setup: Setup,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock,
+) -> None:
+    receiver.default = Reply(401, b"bad signature")
+    setup.alert(make_doc, respondent_match, clock, n=FAILURES_BEFORE_DISABLE + 1)  # 2 days before "now"
+    worker.run_once()
+    assert not setup.channel_row().enabled
+    clock.advance(2 * 86400)
+    # Raised while the channel was off: the alert is kept, no delivery is queued for it.
+    fresh_doc = make_doc("fr:2026-fresh", case="337-TA-99", matches=[respondent_match(setup.enterprise)])
+    with transaction(setup.session_factory) as session:
+        [fresh] = create_alerts(session, [fresh_doc], now=clock.now)
+    receiver.requests.clear()
+    receiver.default = Reply(200)
+
+    with transaction(setup.session_factory) as session:
+        replayed = reenable_channel(session, setup.channel, replay_max_age=timedelta(days=1), now=clock.now)
+
+    assert replayed == 1
+    channel = setup.channel_row()
+    assert (channel.enabled, channel.consecutive_failures, channel.disabled_reason) == (True, 0, None)
+    assert worker.run_once() == WorkerStats(claimed=1, delivered=1)
+    assert [json.loads(r.body)["alert"]["id"] for r in receiver.requests] == [fresh.id]
+
+
+def test_a_send_abandoned_by_a_dead_worker_is_sent_again_after_its_lease(
+    setup: Setup,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock,
+) -> None:
+    setup.alert(make_doc, respondent_match, clock)
+    with transaction(setup.session_factory) as session:  # a worker claims, then dies mid-send
+        claimed = claim_due(
+            session,
+            now=clock.now,
+            lease_until=clock.now + timedelta(seconds=120),
+            limit=10,
+            kinds=["webhook"],
+            max_attempts=4,
+        )
+    assert len(claimed) == 1 and setup.delivery().status == "sending"
+
+    assert worker.run_once() == WorkerStats()  # still leased to the dead worker
+    clock.advance(121)
+    assert worker.run_once() == WorkerStats(claimed=1, delivered=1)
+
+    delivery = setup.delivery()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)  # the lost try counts
+    assert [r.headers["idempotency-key"] for r in receiver.requests] == [delivery.idempotency_key]
+
+
+def test_the_result_of_a_send_whose_lease_was_taken_over_is_not_recorded_as_the_outcome(
+    setup: Setup,
+    session_factory: sessionmaker[Session],
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock,
+) -> None:
+    setup.alert(make_doc, respondent_match, clock)
+    with transaction(session_factory) as session:
+        [slow] = claim_due(
+            session,
+            now=clock.now,
+            lease_until=clock.now + timedelta(seconds=1),
+            limit=1,
+            kinds=["webhook"],
+            max_attempts=4,
+        )
+    clock.advance(2)
+    with transaction(session_factory) as session:
+        [fresh] = claim_due(
+            session,
+            now=clock.now,
+            lease_until=clock.now + timedelta(seconds=60),
+            limit=1,
+            kinds=["webhook"],
+            max_attempts=4,
+        )
+    with transaction(session_factory) as session:
+        late = settle(session, slow, status="failed", status_code=500, error="HTTP 500")
+        current = settle(
+            session, fresh, status="delivered", status_code=200, error=None, delivered_at=clock.now
+        )
+
+    assert (late, current) == (False, True)
+    assert setup.delivery().status == "delivered"
+
+
+def test_deliveries_of_kinds_this_worker_cannot_send_are_left_alone(
+    registry: Registry, session_factory, worker: DeliveryWorker, make_doc: MakeDoc, respondent_match, clock
+) -> None:
+    mail = Setup(registry, session_factory, "ops@example.com", kind="email")
+    mail.alert(make_doc, respondent_match, clock)
+
+    assert worker.run_once() == WorkerStats()
+    assert mail.delivery().status == "pending"
+
+
+def test_the_console_channel_logs_the_alert(
+    registry: Registry, session_factory, worker: DeliveryWorker, make_doc, respondent_match, clock, caplog
+) -> None:
+    console = Setup(registry, session_factory, "-", kind="console")
+    console.alert(make_doc, respondent_match, clock)
+
+    with caplog.at_level(logging.INFO, logger="ipsentry.alerting.channels.console"):
+        assert worker.run_once() == WorkerStats(claimed=1, delivered=1)
+
+    [line] = [r.getMessage() for r in caplog.records if r.name == "ipsentry.alerting.channels.console"]
+    assert "[CRITICAL] Certain Portable Power Stations" in line
+    assert "[337-TA-0]" in line and "Shenzhen Lishian Technology Co., Ltd. (respondent)" in line
+
+
+def test_concurrent_workers_send_each_delivery_once(
+    setup: Setup,
+    session_factory: sessionmaker[Session],
+    fast_settings: Settings,
+    receiver: Receiver,
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock,
+) -> None:
+    setup.alert(make_doc, respondent_match, clock, n=30)
+    receiver.default = Reply(200, delay=0.01)
+    workers = [DeliveryWorker(session_factory, fast_settings, clock=clock) for _ in range(3)]
+    results: list[WorkerStats] = []
+    threads = [threading.Thread(target=lambda w=w: results.append(w.run_once())) for w in workers]
+
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(stats.delivered for stats in results) == 30
+    keys = [request.headers["idempotency-key"] for request in receiver.requests]
+    assert len(keys) == len(set(keys)) == 30
+    with session_factory() as session:
+        assert set(session.scalars(select(Delivery.status))) == {"delivered"}
