@@ -3,10 +3,15 @@ and on PostgreSQL when ``IPSENTRY_TEST_POSTGRES_URL`` names a server (CI starts 
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -30,6 +35,8 @@ def samples_dir() -> Path:
 def _postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database for one test, dropped afterwards."""
     if not POSTGRES_URL:
+        if os.environ.get("IPSENTRY_REQUIRE_POSTGRES") == "1":
+            pytest.fail("IPSENTRY_REQUIRE_POSTGRES=1 but IPSENTRY_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL tests need IPSENTRY_TEST_POSTGRES_URL (.ci/run sets it)")
     admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
     name = f"ipsentry_test_{uuid.uuid4().hex[:12]}"
@@ -82,3 +89,85 @@ def engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records what it receives and answers from a
+    script: ``responses`` is consumed one per request, then ``default`` is used."""
+
+    def __init__(self) -> None:
+        self.requests: list[ReceivedRequest] = []
+        self.responses: list[tuple[int, bytes]] = []
+        self.default: tuple[int, bytes] = (200, b'{"ok": true}')
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver._lock:
+                    receiver.requests.append(
+                        ReceivedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
+                    status, answer = receiver.responses.pop(0) if receiver.responses else receiver.default
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def fixture_server(samples_dir: Path) -> Iterator[Any]:
+    """The local stand-in for the public sources, serving the recorded real responses."""
+    from ipsentry.crawlers.fixture_server import FixtureServer
+
+    with FixtureServer(samples_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def app_context(settings: Settings, fixture_server: Any) -> Iterator[Any]:
+    """A running ipsentry (database migrated, empty index) whose sources are the fixture server."""
+    from ipsentry.service.context import build_context
+
+    sources = settings.sources.model_copy(update={"federal_register": fixture_server.url})
+    context = build_context(settings.model_copy(update={"sources": sources}))
+    yield context
+    context.close()

@@ -1,0 +1,303 @@
+"""The ``ipsentry`` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ipsentry.config.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="ipsentry — 海外知识产权风险监测预警 (overseas IP risk monitoring).", no_args_is_help=True
+)
+enterprise_app = typer.Typer(help="The enterprise registry.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and API keys.", no_args_is_help=True)
+app.add_typer(enterprise_app, name="enterprise")
+app.add_typer(user_app, name="user")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log progress")] = False) -> None:
+    _setup_logging(verbose)
+
+
+def _context(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    from ipsentry.service.context import build_context
+
+    return build_context(settings or get_settings())
+
+
+@app.command()
+def init() -> None:
+    """Create the data directory and database (idempotent) and, the first time, an admin
+    user whose API key is printed once."""
+    from sqlalchemy import select
+
+    from ipsentry.core.db import transaction
+    from ipsentry.core.models import User
+    from ipsentry.core.users import create_user, issue_api_key
+
+    context = _context()
+    with transaction(context.session_factory) as session:
+        if session.scalar(select(User).where(User.role == "admin")) is not None:
+            console.print("[green]数据库已就绪 / database ready[/] (an admin exists already)")
+            return
+        admin = create_user(session, username="admin", role="admin")
+        key = issue_api_key(session, admin, name="initial")
+    console.print(f"[green]数据库已创建 / database created[/] at {context.settings.resolved_database_url}")
+    console.print(f"admin API key (shown once, keep it safe): [bold]{key}[/]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    scheduler: Annotated[bool, typer.Option(help="also run the crawl and delivery jobs")] = True,
+) -> None:
+    """Run the API (and the scheduler: crawls and deliveries)."""
+    import uvicorn
+
+    from ipsentry.api.app import create_app
+    from ipsentry.service.scheduler import build_scheduler
+
+    context = _context()
+    jobs = build_scheduler(context) if scheduler else None
+    if jobs:
+        jobs.start()
+    try:
+        uvicorn.run(create_app(context), host=host, port=port)
+    finally:
+        if jobs:
+            jobs.shutdown(wait=False)
+        context.close()
+
+
+@app.command()
+def crawl(
+    source: Annotated[str, typer.Argument(help="source name, e.g. federal_register")],
+    since: Annotated[str | None, typer.Option(help="first publication date, YYYY-MM-DD")] = None,
+) -> None:
+    """Crawl one source now and ingest what it returns."""
+    from ipsentry.service.crawl import crawl_source
+
+    context = _context()
+    report = crawl_source(context, source, since=date.fromisoformat(since) if since else None)
+    console.print(
+        f"{source}: fetched {report.fetched}, new {len(report.ingest.created)}, "
+        f"updated {len(report.ingest.updated)}, alerts {report.ingest.alerts}, errors {report.errors}"
+    )
+    for sample in report.error_samples[:5]:
+        err.print(f"  [yellow]problem:[/] {sample}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="query language, e.g. 'exclusion AND kind:itc337'")],
+    limit: Annotated[int, typer.Option(help="how many")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
+) -> None:
+    """Search the stored documents."""
+    from ipsentry.search.index import QueryError, SearchRequest
+
+    context = _context()
+    try:
+        result = context.index.search(SearchRequest(query=query, limit=limit, highlight=False))
+    except QueryError as error:
+        err.print(f"[red]query error:[/] {error}")
+        raise typer.Exit(2) from error
+    if as_json:
+        for hit in result.hits:
+            print(hit.document.model_dump_json(exclude={"text"}))
+        return
+    table = Table(title=f"{result.total} documents")
+    for column in ("published", "id", "stage", "title"):
+        table.add_column(column)
+    for hit in result.hits:
+        document = hit.document
+        table.add_row(str(document.published or ""), document.id, document.stage, document.title[:90])
+    console.print(table)
+
+
+@app.command()
+def parse(
+    source: Annotated[str, typer.Argument(help="parser name (federal-register, pacer-rss, uspto-daily, …)")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a captured response")],
+) -> None:
+    """Print the documents parsed from a captured response as JSON lines; problems go to stderr."""
+    from ipsentry.crawlers.parsers.registry import UnknownParser, get_parser
+
+    try:
+        parser = get_parser(source)
+    except UnknownParser as error:
+        err.print(f"[red]{error.args[0]}[/]")
+        raise typer.Exit(2) from error
+    result = parser(file.read_bytes(), url=file.resolve().as_uri())
+    for document in result.documents:
+        sys.stdout.write(document.model_dump_json() + "\n")
+    for problem in result.problems:
+        err.print(f"[yellow]problem[/] {problem.record}: {problem.reason}")
+    err.print(f"{len(result.documents)} documents, {len(result.problems)} problems")
+
+
+@enterprise_app.command("import")
+def enterprise_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON, CSV or XLSX")],
+) -> None:
+    """Import or update enterprises; invalid rows are reported with their row number."""
+    from ipsentry.core.db import transaction
+    from ipsentry.core.registry_io import read_registry_file
+    from ipsentry.core.registry_store import upsert_records
+    from ipsentry.service.retro import retro_match
+
+    records, problems = read_registry_file(file)
+    context = _context()
+    with transaction(context.session_factory) as session:
+        created, updated = upsert_records(session, records)
+    console.print(f"created {len(created)}, updated {len(updated)}, rejected {len(problems)}")
+    for problem in problems:
+        err.print(f"  [yellow]row {problem.row}:[/] {problem.reason}")
+    if created or updated:
+        changed = retro_match(context, created + updated)
+        console.print(f"retro-matching: {changed} stored documents changed")
+
+
+@enterprise_app.command("list")
+def enterprise_list() -> None:
+    """List the registry."""
+    from sqlalchemy import select
+
+    from ipsentry.core.models import Enterprise
+
+    context = _context()
+    table = Table()
+    for column in ("id", "external id", "名称", "English", "region"):
+        table.add_column(column)
+    with context.session_factory() as session:
+        for row in session.scalars(select(Enterprise).order_by(Enterprise.id)):
+            region = "/".join(filter(None, (row.region_province, row.region_city)))
+            table.add_row(str(row.id), row.external_id, row.name_zh or "", "; ".join(row.names_en), region)
+    console.print(table)
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option(help="admin | analyst | enterprise")] = "analyst",
+    enterprise: Annotated[
+        str | None, typer.Option(help="external id of the enterprise (role enterprise)")
+    ] = None,
+) -> None:
+    """Create a user and print its API key (shown once)."""
+    from sqlalchemy import select
+
+    from ipsentry.core.db import transaction
+    from ipsentry.core.models import Enterprise
+    from ipsentry.core.users import create_user, issue_api_key
+
+    context = _context()
+    with transaction(context.session_factory) as session:
+        enterprise_id = None
+        if enterprise:
+            row = session.scalar(select(Enterprise).where(Enterprise.external_id == enterprise))
+            if row is None:
+                err.print(f"[red]no enterprise {enterprise!r}[/]")
+                raise typer.Exit(2)
+            enterprise_id = row.id
+        try:
+            user = create_user(session, username=username, role=role, enterprise_id=enterprise_id)
+        except ValueError as error:
+            err.print(f"[red]{error}[/]")
+            raise typer.Exit(2) from error
+        key = issue_api_key(session, user)
+    console.print(f"user {username} ({role}) created; API key (shown once): [bold]{key}[/]")
+
+
+@app.command()
+def demo(
+    once: Annotated[bool, typer.Option("--once", help="run the flow and exit instead of serving")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object of counts")] = False,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+) -> None:
+    """Offline demo on the embedded default: real recorded Federal Register documents replayed
+    through the real spider, tagged against a sample registry, alerted, delivered, served."""
+    from ipsentry.service.demo import run_demo
+
+    settings = get_settings()
+    if not settings.samples_dir.is_dir():
+        err.print(f"[red]samples not found at {settings.samples_dir}[/] (set IPSENTRY_SAMPLES_DIR)")
+        raise typer.Exit(2)
+    if not as_json:
+        console.print(
+            "[bold]ipsentry 演示 / demo[/] — replaying recorded Federal Register responses offline…"
+        )
+    report, context, server = run_demo(settings)
+    try:
+        if as_json:
+            print(
+                json.dumps(
+                    {"documents": report.documents, "matches": report.matches, "alerts": report.alerts}
+                )
+            )
+        else:
+            _print_demo(report, context.settings)
+        if once:
+            return
+        _serve_demo(context, host, port, report.api_key)
+    finally:
+        server.stop()
+        context.close()
+
+
+def _print_demo(report, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    crawl = report.crawl
+    console.print(
+        f"抓取 crawled: {crawl.fetched} documents in {crawl.requests} requests "
+        f"({len(crawl.ingest.created)} new, {len(crawl.ingest.updated)} updated, {crawl.errors} problems)"
+    )
+    console.print(f"索引 indexed: {report.documents} documents · 匹配 matches: {report.matches}")
+    console.print(f"预警 alerts: {report.alerts} · 已投递 delivered: {report.delivered}")
+    for line in report.respondent_alerts[:10]:
+        console.print(f"  [red]●[/] {line}")
+    console.print(f"数据 data: {settings.resolved_database_url} and {settings.resolved_index_path}")
+
+
+def _serve_demo(context, host: str, port: int, api_key: str) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from ipsentry.api.app import create_app
+
+    base = f"http://{host}:{port}"
+    console.print(f"\nAPI: {base}/docs   ·   console: {base}/")
+    console.print(f"API key (demo admin, shown once): [bold]{api_key}[/]")
+    console.print(f"try: curl -H 'Authorization: Bearer {api_key}' '{base}/api/v1/documents?q=exclusion'")
+    console.print("Ctrl-C to stop.")
+    uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""APScheduler 3 wiring: a crawl job per source and a delivery job, stored in the relational
+database (SQLAlchemy job store) so a restart keeps the schedule.  Each job coalesces missed
+runs and never runs twice at once."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from ipsentry.service.context import AppContext
+
+log = logging.getLogger(__name__)
+
+# Sources crawled on a schedule by default; others are added as their spiders land.
+SCHEDULED_SOURCES = ("federal_register",)
+
+# Job functions are looked up by reference ("module:function") by the job store, so they take
+# no live objects as arguments: they read the process's context from here.
+_context: AppContext | None = None
+
+
+def _require_context() -> AppContext:
+    if _context is None:
+        raise RuntimeError("the scheduler's context is not set; start it with start_scheduler()")
+    return _context
+
+
+def crawl_job(source: str) -> None:
+    from ipsentry.service.crawl import crawl_source
+
+    crawl_source(_require_context(), source)
+
+
+def delivery_job() -> None:
+    from ipsentry.alerting.worker import DeliveryWorker
+
+    context = _require_context()
+    stats = DeliveryWorker(context.session_factory, context.settings).run_once()
+    if stats.claimed:
+        log.info("delivery: %s", stats)
+
+
+def build_scheduler(context: AppContext) -> BackgroundScheduler:
+    global _context
+    _context = context
+    settings = context.settings
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=context.engine, tablename="apscheduler_jobs")},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        timezone=settings.timezone,
+    )
+    for source in SCHEDULED_SOURCES:
+        scheduler.add_job(
+            crawl_job,
+            "interval",
+            minutes=settings.crawl_interval_minutes,
+            args=[source],
+            id=f"crawl:{source}",
+            name=f"crawl {source}",
+            replace_existing=True,
+        )
+    scheduler.add_job(
+        delivery_job,
+        "interval",
+        seconds=settings.delivery_interval_seconds,
+        id="deliver",
+        name="deliver alerts",
+        replace_existing=True,
+    )
+    return scheduler
