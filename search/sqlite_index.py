@@ -1,0 +1,607 @@
+"""The embedded document index: one SQLite file (WAL) with an FTS5 table for full text.
+
+Tables:
+
+* ``documents``: one row per document id, the full Document JSON, the dates used to filter and
+  sort, and three hashes that tell created / updated / unchanged apart on upsert;
+* ``document_values``: (field, value, doc) for every keyword field of the query language and the
+  ``year`` facet, normalised by :func:`ipsentry.search.query.keyword_values`, so filters and facets
+  are one indexed lookup whatever the field;
+* ``document_text``: FTS5 over title, summary, text, products, party names, firms and brands.
+
+Tokenisation.  FTS5 tokenizers cannot be written in Python, and the built-in ``trigram``
+tokenizer cannot match terms shorter than three characters (华为, 英诺).  So the text is prepared
+before it reaches FTS5: NFKC (full-width letters and digits become ASCII), then every CJK or kana
+character is fenced with U+200B ZERO WIDTH SPACE, which ``unicode61`` treats as a separator.  Each
+such character is then a token of its own, and a Chinese word of any length is a phrase query over
+its characters: exactly "these characters, contiguous".  This is also what the Elasticsearch
+``standard`` tokenizer does with CJK, so a cluster backend returns the same documents.  Latin text
+goes through ``porter unicode61 remove_diacritics 2``: case-insensitive, accents folded, English
+words stemmed ("exclusion" finds "exclusions") in documents and queries alike.  Highlighting uses
+FTS5's own ``highlight()``/``snippet()`` on the prepared text and strips the fences afterwards.
+
+Threads: each thread gets its own connection (WAL lets readers run beside the writer); writes
+are serialised by a lock so threads of one process never wait on SQLITE_BUSY.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ipsentry.core.documents import Document
+from ipsentry.search.index import (
+    FACET_FIELDS,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    UpsertResult,
+)
+from ipsentry.search.query import (
+    FREE_TEXT_FIELDS,
+    And,
+    DateRange,
+    FieldText,
+    FieldValue,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Word,
+    keyword_values,
+    parse_query,
+    positive_text_leaves,
+    text_field_values,
+)
+
+SCHEMA_VERSION = 1
+
+# Han (incl. extension A, compatibility and the supplementary planes) and kana.
+_CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f])")
+_FENCE = "\u200b"  # a unicode61 separator (category Cf)
+# Private-use characters are token characters to unicode61 but never occur in real text, so
+# they serve as highlight markers (no clash with the text's own "<" or "[") and as a filler
+# token between the values of a multi-valued column (so a phrase cannot span two party names).
+_OPEN, _CLOSE, _GAP = "\ue000", "\ue001", "\ue002"
+_VALUE_JOIN = f" {_GAP} "
+_RESERVED = re.compile("[\u200b\ue000-\uf8ff]")
+
+# FTS5 columns in order; ``party:`` searches the same column as the free-text party names.
+_FTS_COLUMNS = (*FREE_TEXT_FIELDS, "firm", "brand")
+_FTS_WEIGHTS = (8.0, 3.0, 1.0, 2.0, 4.0, 2.0, 4.0)
+_FREE_TEXT = "{" + " ".join(FREE_TEXT_FIELDS) + "}"
+_FIELD_COLUMN = {"party": "parties", "firm": "firm", "brand": "brand"}
+# (column, whole value or snippet) for the highlights of a hit.
+_HIGHLIGHTED = (("title", False), ("summary", True), ("text", True), ("products", False), ("parties", False))
+_SNIPPET_TOKENS = 32
+# Negated so that a larger score is better, as on the cluster backends.
+_SCORE = f"-bm25(document_text, {', '.join(str(w) for w in _FTS_WEIGHTS)})"
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS documents (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    published TEXT,
+    sort_date TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    tags_hash TEXT NOT NULL,
+    row_hash TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_sort_date ON documents (sort_date, id);
+CREATE INDEX IF NOT EXISTS documents_published ON documents (published);
+CREATE TABLE IF NOT EXISTS document_values (
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    doc INTEGER NOT NULL,
+    PRIMARY KEY (field, value, doc)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS document_values_doc ON document_values (doc, field, value);
+CREATE VIRTUAL TABLE IF NOT EXISTS document_text USING fts5(
+    {", ".join(_FTS_COLUMNS)}, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+
+
+def prepare_text(text: str) -> str:
+    """The text as FTS5 sees it, for documents and queries alike (see the module docstring)."""
+    text = _RESERVED.sub("", unicodedata.normalize("NFKC", text))
+    return _CJK.sub(rf"{_FENCE}\1{_FENCE}", text)
+
+
+def _fts_string(text: str) -> str:
+    """One FTS5 phrase: a double-quoted string, in which nothing but ``"`` is special."""
+    return '"' + prepare_text(text).replace('"', '""') + '"'
+
+
+def _to_html(fragment: str) -> str:
+    """FTS5 output (prepared text with markers) to the HTML the console shows."""
+    text = fragment.replace(_VALUE_JOIN, "; ").replace(_GAP, "").replace(_FENCE, "")
+    return html.escape(text).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- query compilation
+
+
+@dataclass
+class _Sql:
+    text: str
+    params: list[object] = field(default_factory=list)
+
+
+def _leaf_match(leaf: Word | Phrase | FieldText) -> str:
+    columns = _FREE_TEXT if not isinstance(leaf, FieldText) else "{" + _FIELD_COLUMN[leaf.field] + "}"
+    return f"{columns} : {_fts_string(leaf.text)}"
+
+
+def _fts(node: Node) -> str | None:
+    """The FTS5 MATCH expression for a node made only of text, or None when it needs SQL
+    (keyword or date clauses inside, or a NOT that is not beside a positive text clause: FTS5
+    has only the binary ``a NOT b``)."""
+    match node:
+        case Word() | Phrase() | FieldText():
+            return _leaf_match(node)
+        case Or(items):
+            parts = [_fts(item) for item in items]
+            return None if None in parts else "(" + " OR ".join(p for p in parts if p) + ")"
+        case And(items):
+            positive = [_fts(item) for item in items if not isinstance(item, Not)]
+            negative = [_fts(item.item) for item in items if isinstance(item, Not)]
+            if not positive or None in positive or None in negative:
+                return None
+            expression = "(" + " AND ".join(p for p in positive if p) + ")"
+            if negative:
+                expression += " NOT (" + " OR ".join(n for n in negative if n) + ")"
+            return expression
+        case _:
+            return None
+
+
+def _in_text(expression: str) -> _Sql:
+    return _Sql("d.rowid IN (SELECT rowid FROM document_text WHERE document_text MATCH ?)", [expression])
+
+
+def _value_clause(field_name: str, values: Sequence[str]) -> _Sql:
+    return _Sql(
+        "d.rowid IN (SELECT doc FROM document_values WHERE field = ? "
+        "AND value IN (SELECT value FROM json_each(?)))",
+        [field_name, json.dumps(list(values))],
+    )
+
+
+def _date_clause(start: date | None, end: date | None) -> _Sql:
+    # "published IS NOT NULL" keeps the clause true/false, never NULL, so NOT over it includes
+    # the undated documents (they were not published in that range).
+    parts, params = ["d.published IS NOT NULL"], []
+    if start is not None:
+        parts.append("d.published >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        parts.append("d.published <= ?")
+        params.append(end.isoformat())
+    return _Sql("(" + " AND ".join(parts) + ")", params)
+
+
+def _join(operator: str, clauses: list[_Sql]) -> _Sql:
+    if len(clauses) == 1:
+        return clauses[0]
+    return _Sql(
+        "(" + f" {operator} ".join(c.text for c in clauses) + ")",
+        [p for c in clauses for p in c.params],
+    )
+
+
+def _where(node: Node) -> _Sql:
+    """The SQL condition (over ``documents d``) for any node."""
+    expression = _fts(node)
+    if expression is not None:
+        return _in_text(expression)
+    match node:
+        case MatchAll():
+            return _Sql("1")
+        case FieldValue(field_name, value):
+            return _value_clause(field_name, [value])
+        case DateRange(_, start, end):
+            return _date_clause(start, end)
+        case Not(item):
+            inner = _where(item)
+            return _Sql(f"NOT ({inner.text})", inner.params)
+        case And(items):
+            # Text clauses go to FTS5 together (one MATCH, its own NOT) when there is a positive
+            # one to anchor them; the rest become SQL.
+            texts = [i for i in items if _fts(i) is not None]
+            texts += [i for i in items if isinstance(i, Not) and _fts(i.item) is not None] if texts else []
+            rest = [i for i in items if i not in texts]
+            clauses = [_in_text(_fts(And(tuple(texts))) or "")] if texts else []
+            return _join("AND", clauses + [_where(i) for i in rest])
+        case Or(items):
+            texts = [i for i in items if _fts(i) is not None]
+            rest = [i for i in items if i not in texts]
+            clauses = [_in_text(_fts(Or(tuple(texts))) or "")] if texts else []
+            return _join("OR", clauses + [_where(i) for i in rest])
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def _request_filters(request: SearchRequest) -> list[_Sql]:
+    """The structured filters of a request, ANDed with the query; normalised like the query."""
+    clauses: list[_Sql] = []
+    for field_name, values in (
+        ("kind", [v.lower() for v in request.kinds]),
+        ("source", [v.lower() for v in request.sources]),
+        ("stage", [v.lower() for v in request.stages]),
+        ("jurisdiction", [v.upper() for v in request.jurisdictions]),
+        ("enterprise", [str(int(v)) for v in request.enterprise_ids]),
+    ):
+        if values:
+            clauses.append(_value_clause(field_name, values))
+    if request.document_ids:
+        clauses.append(
+            _Sql("d.id IN (SELECT value FROM json_each(?))", [json.dumps(list(request.document_ids))])
+        )
+    if request.published_from or request.published_to:
+        clauses.append(_date_clause(request.published_from, request.published_to))
+    return clauses
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def _sort_date(document: Document) -> str:
+    when = document.published or document.filed or document.fetched.date()
+    return when.isoformat()
+
+
+def _values(document: Document) -> list[tuple[str, str]]:
+    pairs = [(name, value) for name, values in keyword_values(document).items() for value in values]
+    if document.published:
+        pairs.append(("year", str(document.published.year)))
+    return pairs
+
+
+def _fts_row(document: Document) -> list[str]:
+    texts = text_field_values(document)
+    return [_VALUE_JOIN.join(prepare_text(t) for t in texts[column] if t) for column in _FTS_COLUMNS]
+
+
+class SqliteDocumentIndex:
+    """:class:`~ipsentry.search.index.DocumentIndex` on one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._registry_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        self._create_schema()
+
+    # ----------------------------------------------------------------- connections
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
+        with self._registry_lock:
+            if self._closed:
+                raise RuntimeError(f"the document index {self.path} is closed")
+            # check_same_thread=False only so that close() may close every thread's connection;
+            # each connection is otherwise used by the thread that opened it.
+            connection = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            self._connections.append(connection)
+        self._local.connection = connection
+        return connection
+
+    def _create_schema(self) -> None:
+        connection = self._connection()
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            self.close()
+            raise RuntimeError(
+                f"{self.path} has index schema {version}; this ipsentry knows {SCHEMA_VERSION}"
+            )
+        with self._write_lock:
+            connection.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """A transaction: IMMEDIATE for writes (the lock already orders our threads); a read
+        transaction for searches so their several statements see one snapshot."""
+        connection = self._connection()
+        lock = self._write_lock if write else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def close(self) -> None:
+        with self._registry_lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
+
+    # ----------------------------------------------------------------- writes
+
+    def upsert(self, documents: Sequence[Document]) -> UpsertResult:
+        result = UpsertResult()
+        with self._transaction(write=True) as connection:
+            for document in documents:
+                content_hash = document.content_fingerprint()
+                tags_hash = _digest(document.model_dump_json(include={"matches", "severity", "industries"}))
+                # Everything but the fetch time: a re-crawl that changed nothing writes nothing.
+                row_hash = _digest(document.model_dump_json(exclude={"fetched"}))
+                existing = connection.execute(
+                    "SELECT rowid, content_hash, tags_hash, row_hash FROM documents WHERE id = ?",
+                    (document.id,),
+                ).fetchone()
+                if existing is None:
+                    rowid = connection.execute(
+                        "INSERT INTO documents (id, published, sort_date, content_hash, tags_hash, "
+                        "row_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            document.id,
+                            document.published.isoformat() if document.published else None,
+                            _sort_date(document),
+                            content_hash,
+                            tags_hash,
+                            row_hash,
+                            document.model_dump_json(),
+                        ),
+                    ).lastrowid
+                    assert rowid is not None
+                    self._write_derived(connection, rowid, document)
+                    result.created.append(document.id)
+                    continue
+                rowid, old_content, old_tags, old_row = existing
+                if (old_content, old_tags) == (content_hash, tags_hash):
+                    # Unchanged for alerting, but a parser fix may still have changed e.g. the
+                    # url or authority: keep the stored copy current without reporting it.
+                    result.unchanged.append(document.id)
+                    if old_row == row_hash:
+                        continue
+                else:
+                    result.updated.append(document.id)
+                connection.execute(
+                    "UPDATE documents SET published = ?, sort_date = ?, content_hash = ?, tags_hash = ?, "
+                    "row_hash = ?, body = ? WHERE rowid = ?",
+                    (
+                        document.published.isoformat() if document.published else None,
+                        _sort_date(document),
+                        content_hash,
+                        tags_hash,
+                        row_hash,
+                        document.model_dump_json(),
+                        rowid,
+                    ),
+                )
+                self._write_derived(connection, rowid, document)
+        return result
+
+    @staticmethod
+    def _write_derived(connection: sqlite3.Connection, rowid: int, document: Document) -> None:
+        """(Re)writes the value rows and the full-text row of one document."""
+        connection.execute("DELETE FROM document_values WHERE doc = ?", (rowid,))
+        connection.executemany(
+            "INSERT OR IGNORE INTO document_values (field, value, doc) VALUES (?, ?, ?)",
+            [(name, value, rowid) for name, value in _values(document)],
+        )
+        connection.execute("DELETE FROM document_text WHERE rowid = ?", (rowid,))
+        connection.execute(
+            f"INSERT INTO document_text (rowid, {', '.join(_FTS_COLUMNS)}) "
+            f"VALUES (?{', ?' * len(_FTS_COLUMNS)})",
+            (rowid, *_fts_row(document)),
+        )
+
+    # ----------------------------------------------------------------- reads
+
+    def get(self, document_id: str) -> Document | None:
+        row = self._connection().execute("SELECT body FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return Document.model_validate_json(row[0]) if row else None
+
+    def get_many(self, document_ids: Sequence[str]) -> list[Document]:
+        """The stored documents among ``document_ids``, in the order asked (missing ones skipped)."""
+        wanted = list(dict.fromkeys(document_ids))
+        rows = self._connection().execute(
+            "SELECT id, body FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted),),
+        )
+        bodies = dict(rows.fetchall())
+        return [Document.model_validate_json(bodies[i]) for i in wanted if i in bodies]
+
+    def iter_documents(self, batch_size: int = 500) -> Iterator[list[Document]]:
+        # Keyset pages, each read whole before it is yielded: no statement stays open while the
+        # caller works (retro-matching upserts between batches on the same thread).
+        last = 0
+        while True:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT rowid, body FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (last, batch_size),
+                )
+                .fetchall()
+            )
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [Document.model_validate_json(body) for _, body in rows]
+
+    def count(self) -> int:
+        return int(self._connection().execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    # ----------------------------------------------------------------- search
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        unknown = [name for name in request.facets if name not in FACET_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown facet(s) {', '.join(unknown)}; known: {', '.join(FACET_FIELDS)}")
+        if request.offset < 0 or request.limit < 0:
+            raise ValueError("offset and limit must not be negative")
+        tree = parse_query(request.query)
+        leaves = positive_text_leaves(tree)
+        # What relevance means whatever the query's shape: bm25 of its positive text clauses.
+        scoring = " OR ".join(_leaf_match(leaf) for leaf in leaves) if leaves else None
+        members = _members(tree, request)
+
+        with self._transaction(write=False) as connection:
+            summary = connection.execute(
+                f"WITH m AS MATERIALIZED ({members.text}) SELECT '', '', count(*) FROM m UNION ALL "
+                "SELECT v.field, v.value, count(*) FROM m JOIN document_values v ON v.doc = m.rowid "
+                "WHERE v.field IN (SELECT value FROM json_each(?)) GROUP BY v.field, v.value",
+                [*members.params, json.dumps(list(dict.fromkeys(request.facets)))],
+            ).fetchall()
+            if request.sort == "relevance" and scoring is not None:
+                page = connection.execute(*self._by_relevance(tree, request, scoring)).fetchall()
+            else:  # by date; also relevance without any text to be relevant to
+                direction = "ASC" if request.sort == "date_asc" else "DESC"
+                page = connection.execute(
+                    f"WITH m AS ({members.text}) SELECT rowid FROM m "
+                    f"ORDER BY sort_date {direction}, id ASC LIMIT ? OFFSET ?",
+                    [*members.params, request.limit, request.offset],
+                ).fetchall()
+            rowids = [rowid for (rowid,) in page]
+            bodies = dict(
+                connection.execute(
+                    "SELECT rowid, body FROM documents WHERE rowid IN (SELECT value FROM json_each(?))",
+                    (json.dumps(rowids),),
+                ).fetchall()
+            )
+            details: dict[int, tuple[float, dict[str, str]]] = {}
+            if scoring is not None and rowids:
+                details = self._page_details(connection, scoring, rowids, highlight=request.highlight)
+
+        total = 0
+        facets: dict[str, dict[str, int]] = {name: {} for name in request.facets}
+        for facet, value, count in summary:
+            if facet == "":
+                total = count
+            else:
+                facets[facet][value] = count
+        for name, counts in facets.items():
+            facets[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        hits = []
+        for rowid in rowids:
+            score, highlights = details.get(rowid, (0.0, {}))
+            hits.append(
+                SearchHit(
+                    document=Document.model_validate_json(bodies[rowid]), score=score, highlights=highlights
+                )
+            )
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    @staticmethod
+    def _by_relevance(tree: Node, request: SearchRequest, scoring: str) -> tuple[str, list[object]]:
+        """The page's rowids, best bm25 first.  bm25 costs far more than matching, so only this
+        sort computes it for every match."""
+        page = [request.limit, request.offset]
+        if _fts(tree) is not None:
+            # All text: one MATCH selects and scores.  Its NOT clauses score nothing in the rows
+            # it returns, so the scores equal those of the positive clauses alone.
+            members = _members(tree, request, scored=True)
+            return (
+                f"SELECT rowid FROM ({members.text}) ORDER BY score DESC, sort_date DESC, id ASC "
+                "LIMIT ? OFFSET ?",
+                [*members.params, *page],
+            )
+        # Mixed text and structure: the structure decides membership, the positive text scores
+        # (0 for documents that match only through structure).  IN lists rather than a join, so
+        # SQLite indexes the intermediate sets instead of looping over one per row of the other.
+        members = _members(tree, request)
+        return (
+            f"WITH m AS MATERIALIZED ({members.text}), s AS MATERIALIZED (SELECT rowid, {_SCORE} AS score "
+            "FROM document_text WHERE document_text MATCH ?) "
+            "SELECT r.rowid FROM (SELECT rowid, score FROM s WHERE rowid IN (SELECT rowid FROM m) "
+            "UNION ALL SELECT rowid, 0.0 FROM m WHERE rowid NOT IN (SELECT rowid FROM s)) r "
+            "JOIN documents d ON d.rowid = r.rowid "
+            "ORDER BY r.score DESC, d.sort_date DESC, d.id ASC LIMIT ? OFFSET ?",
+            [*members.params, scoring, *page],
+        )
+
+    @staticmethod
+    def _page_details(
+        connection: sqlite3.Connection, scoring: str, rowids: list[int], *, highlight: bool
+    ) -> dict[int, tuple[float, dict[str, str]]]:
+        """Score and highlights of the hits on one page.  bm25 takes its statistics from the
+        whole table, so restricting the rows here does not change the scores."""
+        calls = []
+        if highlight:
+            for column, snippet in _HIGHLIGHTED:
+                index = _FTS_COLUMNS.index(column)
+                if snippet:
+                    calls.append(
+                        f"snippet(document_text, {index}, '{_OPEN}', '{_CLOSE}', '…', {_SNIPPET_TOKENS})"
+                    )
+                else:
+                    calls.append(f"highlight(document_text, {index}, '{_OPEN}', '{_CLOSE}')")
+        rows = connection.execute(
+            f"SELECT rowid, {', '.join([_SCORE, *calls])} FROM document_text WHERE document_text MATCH ? "
+            "AND rowid IN (SELECT value FROM json_each(?))",
+            (scoring, json.dumps(rowids)),
+        ).fetchall()
+        result: dict[int, tuple[float, dict[str, str]]] = {}
+        for rowid, score, *fragments in rows:
+            result[rowid] = (
+                float(score),
+                {
+                    column: _to_html(fragment)
+                    for (column, _), fragment in zip(_HIGHLIGHTED, fragments, strict=False)
+                    if fragment and _OPEN in fragment
+                },
+            )
+        return result
+
+
+def _members(tree: Node, request: SearchRequest, *, scored: bool = False) -> _Sql:
+    """SELECT rowid, sort_date, id of the documents matching the query and the request's filters
+    (plus ``score`` when ``scored``, which only an all-text query can have)."""
+    filters = _request_filters(request)
+    whole = _fts(tree)
+    if whole is not None:
+        # The whole query is text: drive it from the FTS5 index.
+        where = _join("AND", [_Sql("document_text MATCH ?", [whole]), *filters])
+        score = f", {_SCORE} AS score" if scored else ""
+        return _Sql(
+            f"SELECT d.rowid AS rowid, d.sort_date AS sort_date, d.id AS id{score} FROM document_text "
+            f"JOIN documents d ON d.rowid = document_text.rowid WHERE {where.text}",
+            where.params,
+        )
+    assert not scored, "only an all-text query is scored while it is matched"
+    where = _join("AND", [_where(tree), *filters])
+    return _Sql(
+        f"SELECT d.rowid AS rowid, d.sort_date AS sort_date, d.id AS id FROM documents d WHERE {where.text}",
+        where.params,
+    )
+
+
+__all__ = ["SqliteDocumentIndex", "prepare_text"]
