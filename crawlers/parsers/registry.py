@@ -22,6 +22,7 @@ PARSERS: dict[str, str] = {
     "federal-register": "ipsentry.crawlers.parsers.federal_register:parse_search_response",
     "federal-register-text": "ipsentry.crawlers.parsers.federal_register:parse_raw_text",
     "federal-register-xml": "ipsentry.crawlers.parsers.federal_register:parse_full_text_xml",
+    "usitc-news": "ipsentry.crawlers.parsers.itc337_news_release:parse_news_release",
     # Cross-border e-commerce suits
     "pacer-rss": "ipsentry.crawlers.parsers.pacer_rss:parse_feed",
     "courtlistener-docket": "ipsentry.crawlers.parsers.recap_docket:parse_docket_xml",
