@@ -35,6 +35,11 @@ from ipsentry.core.documents import Document
 # Source name → spider class ("module:Class"); a new source adds its line here.
 SPIDERS: dict[str, str] = {
     "federal_register": "ipsentry.crawlers.spiders.federal_register:FederalRegisterSpider",
+    "fr_public_inspection": "ipsentry.crawlers.spiders.fr_public_inspection:FrPublicInspectionSpider",
+    "usitc_ids": "ipsentry.crawlers.spiders.usitc_ids:UsitcIdsSpider",
+    "edis_rss": "ipsentry.crawlers.spiders.edis_rss:EdisRssSpider",
+    "courtlistener": "ipsentry.crawlers.spiders.courtlistener:CourtListenerSpider",
+    "pacer_rss": "ipsentry.crawlers.spiders.pacer_rss:PacerRssSpider",
 }
 
 INPUT_FILE = "input.json"
@@ -73,7 +78,7 @@ def run_spider(
     (with whatever documents it had streamed), never an exception."""
     if source not in SPIDERS:
         raise UnknownSource(f"unknown source {source!r}; known: {', '.join(sorted(SPIDERS))}")
-    work_dir = Path(work_dir)
+    work_dir = Path(work_dir).resolve()  # the child runs with work_dir as its cwd
     work_dir.mkdir(parents=True, exist_ok=True)
     for name in (DOCUMENTS_FILE, RESULT_FILE):
         (work_dir / name).unlink(missing_ok=True)
@@ -202,7 +207,7 @@ def _child(source: str, work_dir: Path) -> int:
     settings = Settings(**payload.get("settings", {}))
     module_name, _, class_name = SPIDERS[source].partition(":")
     spider_class = getattr(importlib.import_module(module_name), class_name)
-    base_url = getattr(settings.sources, source)
+    base_url = getattr(settings.sources, getattr(spider_class, "url_setting", None) or source)
     values = scrapy_settings(settings, source=source)
     values["LOG_FILE"] = None  # stdout/stderr already go to crawl.log
     process = CrawlerProcess(values, install_root_handler=True)

@@ -85,7 +85,8 @@ def run_demo(
     server = FixtureServer(settings.samples_dir)
     server.start()
     sources = settings.sources.model_copy(update={"federal_register": server.url})
-    settings = settings.model_copy(update={"sources": sources})
+    # The fixture server is on this machine: the politeness owed to the real site is not needed.
+    settings = settings.model_copy(update={"sources": sources, "federal_register_max_rps": 100.0})
     context = build_context(settings)
     api_key = _ensure_registry_and_watches(context, registry)
     crawl = crawl_source(context, "federal_register", since=DEMO_SINCE)
@@ -100,7 +101,8 @@ def run_demo(
         matches = session.scalar(select(func.count(DocumentMatch.id))) or 0
         alerts = session.scalar(select(func.count(Alert.id))) or 0
         respondent_alerts = [
-            f"{alert.payload.get('enterprise_name')} — {alert.document_id} ({alert.severity}, {alert.stage})"
+            f"{(alert.payload.get('enterprise') or {}).get('name')} — {alert.document_id}"
+            f" ({alert.severity}, {alert.stage})"
             for alert in session.scalars(select(Alert).order_by(Alert.id))
             if alert.severity in ("high", "critical")
         ]

@@ -74,6 +74,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         samples_dir=SAMPLES,
         webhook_allowlist=["127.0.0.1/32"],
+        # Spiders talk to the local fixture server: no politeness delay needed (tests of the
+        # rate limit set their own).
+        federal_register_max_rps=100.0,
     )
 
 
