@@ -39,10 +39,13 @@ def rowcount(result: Any) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-def delivery_row(*, alert_id: int, channel_id: int, now: datetime) -> dict[str, Any]:
-    """The columns of a new delivery, due at once."""
+def delivery_row(
+    *, channel_id: int, now: datetime, alert_id: int | None = None, digest_id: int | None = None
+) -> dict[str, Any]:
+    """The columns of a new delivery of one alert or one digest, due at once."""
     return {
         "alert_id": alert_id,
+        "digest_id": digest_id,
         "channel_id": channel_id,
         # Random, not derived from ids: ids repeat across databases (staging, restores), and a
         # receiver must never drop a real alert as a duplicate of another installation's.

@@ -1,7 +1,15 @@
 """Which documents of a batch each kind of subscription selects, and how severe each is for it.
 
 Pure functions over the batch (plus the search index for saved searches): the database work,
-dedupe and outbox live in ``matching``."""
+dedupe and outbox live in ``matching``.
+
+Watched terms (kinds ``brand``, ``firm``, ``keyword``) are what sellers follow in e-commerce
+suits: the brands they sell or that resemble their products, the law firms that file
+Schedule A cases, product words.  Besides whole words in the text, a brand watch compares with
+the brands a parser read (the plaintiff's brand, "the TORY BURCH Trademarks") spelling-blind
+("GoPro" is "GOPRO" is "Go Pro"); a firm watch compares firm names without punctuation, "&" and
+legal forms ("Greer Burns and Crain" is "Greer, Burns & Crain, Ltd."); a keyword also finds
+its plural ("phone case" in "phone cases")."""
 
 from __future__ import annotations
 
@@ -12,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ipsentry.alerting.severity import strongest_match
-from ipsentry.core.documents import Document, Match, Severity
+from ipsentry.core.documents import ADVERSE_ROLES, Document, Match, RiskKind, Role, Severity
 from ipsentry.core.models import Enterprise, Subscription
 from ipsentry.search.index import DocumentIndex, QueryError, SearchRequest
 
@@ -45,12 +53,20 @@ def _strongest(*severities: Severity) -> Severity:
     return max(severities, key=lambda severity: severity.rank)
 
 
+def _listed_seller(document: Document, match: Match) -> bool:
+    """The enterprise's own store or seller id is a defendant of an e-commerce suit."""
+    return document.kind == RiskKind.ECOMMERCE and match.kind == "store" and match.role in ADVERSE_ROLES
+
+
 def _enterprise_hit(batch: Batch, document: Document, accept: Callable[[Match], bool]) -> Hit | None:
-    """A hit on behalf of the enterprises ``accept`` picks: their own share of the severity."""
+    """A hit on behalf of the enterprises ``accept`` picks: their own share of the severity.
+    A listed store is high at least, whatever the stage: its assets can be frozen any day."""
     best = strongest_match(document, (match for match in document.matches if accept(match)))
     if best is None:
         return None
     match, severity = best
+    if _listed_seller(document, match):
+        severity = _strongest(severity, Severity.HIGH)
     return Hit(document, severity, match, _enterprise_name(batch, match))
 
 
@@ -145,23 +161,111 @@ def _term_pattern(term: str) -> re.Pattern[str]:
 
 
 def _searchable_texts(document: Document) -> list[str]:
-    texts = [document.title, document.summary, document.text]
+    texts = [document.title, document.summary, document.text, *document.products]
     for party in document.parties:
         texts.append(party.name)
         texts.extend(party.aliases)
     return texts
 
 
-def _term_watch(subscription: Subscription, batch: Batch) -> list[Hit]:
-    term = " ".join((subscription.query or "").split())
-    if not term:
-        return []
-    pattern = _term_pattern(term)
-    return [
-        _document_hit(batch, document)
-        for document in batch.documents
-        if any(pattern.search(text) for text in _searchable_texts(document) if text)
-    ]
+def _extra_strings(document: Document, *keys: str) -> list[str]:
+    values: list[str] = []
+    for key in keys:
+        value = document.extra.get(key)
+        items = value if isinstance(value, list | tuple) else [value]
+        values.extend(item for item in items if isinstance(item, str) and item.strip())
+    return values
+
+
+def _compact(text: str) -> str:
+    """Letters and digits only, case-folded: one key for "GoPro", "GOPRO" and "Go Pro"."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _brand_named(document: Document, term: str) -> bool:
+    """The brands a parser read from the document (asserted marks, the plaintiff's brand, a
+    trademark filing's mark) compared spelling-blind."""
+    key = _compact(term)
+    if not key:
+        return False
+    brands = _extra_strings(document, "brands", "brand", "mark", "mark_text", "plaintiff")
+    brands.extend(m.variant for m in document.matches if m.kind in ("brand", "similar_mark") and m.variant)
+    return any(_compact(brand) == key for brand in brands)
+
+
+# Words that make a firm name longer without telling firms apart.
+_FIRM_NOISE = frozenset(
+    {
+        "and",
+        "ltd",
+        "limited",
+        "llp",
+        "llc",
+        "lp",
+        "pc",
+        "pa",
+        "pllc",
+        "plc",
+        "inc",
+        "co",
+        "law",
+        "group",
+        "firm",
+    }
+)
+
+
+def _firm_words(name: str) -> list[str]:
+    words = re.findall(r"[^\W_]+", name.casefold().replace("p.c.", "pc").replace("p.a.", "pa"))
+    return [word for word in words if word not in _FIRM_NOISE]
+
+
+def _firm_named(document: Document, term: str) -> bool:
+    """A firm the document names (parsed law firms, attorney parties) whose words contain the
+    watched name's words in order: "Gaffigan" finds "Stephen M. Gaffigan, P.A."."""
+    wanted = _firm_words(term)
+    if not wanted:
+        return False
+    firms = _extra_strings(document, "law_firms", "law_firm", "firms", "firm")
+    firms.extend(p.name for p in document.parties if p.role == Role.ATTORNEY)
+    size = len(wanted)
+    for firm in firms:
+        words = _firm_words(firm)
+        if any(words[i : i + size] == wanted for i in range(len(words) - size + 1)):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1024)
+def _keyword_pattern(term: str) -> re.Pattern[str]:
+    """A whole-word pattern that also takes the plural of a spaced-script term's last word."""
+    base = _term_pattern(term)
+    if not re.match(_SPACED_WORD_CHAR, term[-1]):
+        return base
+    left = rf"(?<!{_SPACED_WORD_CHAR})" if re.match(_SPACED_WORD_CHAR, term[0]) else ""
+    return re.compile(left + re.escape(term) + rf"(?:e?s)?(?!{_SPACED_WORD_CHAR})", re.IGNORECASE)
+
+
+def _term_watch(
+    structured: Callable[[Document, str], bool] | None = None,
+    pattern_of: Callable[[str], re.Pattern[str]] = _term_pattern,
+) -> Callable[[Subscription, Batch], list[Hit]]:
+    """A watched term: whole words in the document's texts, or (``structured``) the facts a
+    parser read for that kind of term."""
+
+    def select(subscription: Subscription, batch: Batch) -> list[Hit]:
+        term = " ".join((subscription.query or "").split())
+        if not term:
+            return []
+        pattern = pattern_of(term)
+        return [
+            _document_hit(batch, document)
+            for document in batch.documents
+            if (structured is not None and structured(document, term))
+            or any(pattern.search(text) for text in _searchable_texts(document) if text)
+        ]
+
+    return select
 
 
 def _saved_search(subscription: Subscription, batch: Batch) -> list[Hit]:
@@ -187,9 +291,9 @@ SELECTORS: dict[str, Callable[[Subscription, Batch], list[Hit]]] = {
     "search": _saved_search,
     "region": _group_watch(_in_region),
     "industry": _group_watch(_in_industry),
-    "brand": _term_watch,
-    "firm": _term_watch,
-    "keyword": _term_watch,
+    "brand": _term_watch(_brand_named),
+    "firm": _term_watch(_firm_named),
+    "keyword": _term_watch(pattern_of=_keyword_pattern),
 }
 
 

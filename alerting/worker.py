@@ -17,7 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipsentry.alerting.channel_health import record_delivered, record_failed
-from ipsentry.alerting.channels.base import RESPONSE_EXCERPT_BYTES, Channel, DeliveryContext, SendOutcome
+from ipsentry.alerting.channels.base import (
+    ALERT,
+    DIGEST,
+    RESPONSE_EXCERPT_BYTES,
+    Channel,
+    DeliveryContext,
+    SendOutcome,
+)
 from ipsentry.alerting.channels.registry import CHANNELS, ChannelFactory, create_channel
 from ipsentry.alerting.outbox import (
     CANCELLED,
@@ -33,7 +40,7 @@ from ipsentry.alerting.outbox import (
 from ipsentry.config.settings import Settings
 from ipsentry.core.db import transaction
 from ipsentry.core.documents import utcnow
-from ipsentry.core.models import Alert, Delivery, DeliveryAttempt
+from ipsentry.core.models import Alert, Delivery, DeliveryAttempt, Digest
 from ipsentry.core.models import Channel as ChannelRow
 
 log = logging.getLogger(__name__)
@@ -76,6 +83,7 @@ class DeliveryWorker:
         clock: Callable[[], datetime] | None = None,
         channels: Mapping[str, ChannelFactory] = CHANNELS,
         rng: random.Random | None = None,
+        lease: timedelta | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._settings = settings
@@ -87,31 +95,39 @@ class DeliveryWorker:
         self._max_attempts = len(self._schedule) + 1
         # A claimed chunk is sent one by one; each send takes at most a few timeouts (connect,
         # write, read), so the lease covers the chunk with room to spare and nobody else
-        # re-sends a row this worker is still working on.
-        self._lease = timedelta(seconds=CLAIM_CHUNK * 4 * settings.webhook_timeout_seconds + 30)
+        # re-sends a row this worker is still working on.  A shorter one (tests, benchmarks)
+        # brings a dead worker's claims back sooner, at the risk of a slow chunk being re-sent.
+        self._lease = lease or timedelta(seconds=CLAIM_CHUNK * 4 * settings.webhook_timeout_seconds + 30)
         self._channels: dict[str, Channel] = {}
 
-    def run_once(self, limit: int = 100) -> WorkerStats:
-        """Send up to ``limit`` due deliveries; returns what happened."""
+    def run_once(self, limit: int = 100, *, housekeeping: bool = True) -> WorkerStats:
+        """Send up to ``limit`` due deliveries; returns what happened.  ``housekeeping`` first
+        cancels what waits for disabled channels and fails sends abandoned on their last try;
+        a worker looping fast (``service.worker``) does it every few seconds, not every time."""
         stats = WorkerStats()
-        with transaction(self._session_factory) as session:
-            now = self._clock()
-            stats.cancelled = cancel_for_disabled_channels(session, now=now)
-            stats.failed += fail_abandoned(session, now=now, max_attempts=self._max_attempts)
+        if housekeeping:
+            with transaction(self._session_factory) as session:
+                now = self._clock()
+                stats.cancelled = cancel_for_disabled_channels(session, now=now)
+                stats.failed += fail_abandoned(session, now=now, max_attempts=self._max_attempts)
         while stats.claimed < limit:
-            claims = self._claim(min(CLAIM_CHUNK, limit - stats.claimed))
-            if not claims:
+            claimed = self._claim(min(CLAIM_CHUNK, limit - stats.claimed))
+            if not claimed:
                 break
-            stats.claimed += len(claims)
-            for claim in claims:
-                self._deliver(claim, stats)
+            stats.claimed += len(claimed)
+            # Channels this chunk's failures disabled: their later deliveries are not sent.
+            disabled: set[int] = set()
+            for claim, loaded in claimed:
+                self._deliver(claim, loaded, disabled, stats)
         return stats
 
-    def _claim(self, limit: int) -> list[Claim]:
+    def _claim(self, limit: int) -> list[tuple[Claim, tuple[DeliveryContext, bool] | None]]:
+        """Claims and what to send for each, read in the same (committed) transaction: one
+        round trip per chunk rather than one per delivery."""
         # Committed at once: the claim must be visible to other workers before sending starts.
         with transaction(self._session_factory) as session:
             now = self._clock()
-            return claim_due(
+            claims = claim_due(
                 session,
                 now=now,
                 lease_until=now + self._lease,
@@ -119,51 +135,72 @@ class DeliveryWorker:
                 kinds=self._factories.keys(),
                 max_attempts=self._max_attempts,
             )
+            loaded = self._load(session, claims)
+        return [(claim, loaded.get(claim.delivery_id)) for claim in claims]
 
     def _channel(self, kind: str) -> Channel:
         if kind not in self._channels:
             self._channels[kind] = create_channel(kind, self._settings, self._factories)
         return self._channels[kind]
 
-    def _load(self, claim: Claim) -> tuple[DeliveryContext, bool] | None:
-        """The delivery to send and whether its channel is (still) enabled."""
-        with self._session_factory() as session:
-            row = session.execute(
-                select(Delivery, Alert, ChannelRow)
-                .join(Alert, Alert.id == Delivery.alert_id)
-                .join(ChannelRow, ChannelRow.id == Delivery.channel_id)
-                .where(Delivery.id == claim.delivery_id)
-            ).one_or_none()
-        if row is None:
-            return None  # deleted meanwhile with its alert or channel: nothing to send
-        delivery, alert, channel = row
-        context = DeliveryContext(
-            delivery_id=delivery.id,
-            idempotency_key=delivery.idempotency_key,
-            attempt=claim.attempt,
-            alert_id=alert.id,
-            alert_created_at=alert.created_at,
-            payload=dict(alert.payload),
-            channel_id=channel.id,
-            channel_kind=channel.kind,
-            channel_name=channel.name,
-            target=channel.target,
-            secret=channel.secret,
-            language=channel.language,
-        )
-        return context, channel.enabled
+    @staticmethod
+    def _load(session: Session, claims: list[Claim]) -> dict[int, tuple[DeliveryContext, bool]]:
+        """Each claimed delivery to send, and whether its channel is enabled, by delivery id;
+        one whose alert (or digest) was deleted meanwhile is missing: nothing to send."""
+        if not claims:
+            return {}
+        attempts = {claim.delivery_id: claim.attempt for claim in claims}
+        rows = session.execute(
+            select(Delivery, Alert, Digest, ChannelRow)
+            .outerjoin(Alert, Alert.id == Delivery.alert_id)
+            .outerjoin(Digest, Digest.id == Delivery.digest_id)
+            .join(ChannelRow, ChannelRow.id == Delivery.channel_id)
+            .where(Delivery.id.in_(list(attempts)))
+        ).all()
+        loaded: dict[int, tuple[DeliveryContext, bool]] = {}
+        for delivery, alert, digest, channel in rows:
+            if alert is not None:
+                kind, alert_id, made_at, payload = ALERT, alert.id, alert.created_at, alert.payload
+            elif digest is not None:
+                kind, alert_id, made_at, payload = DIGEST, None, digest.created_at, digest.payload
+            else:
+                continue
+            context = DeliveryContext(
+                delivery_id=delivery.id,
+                idempotency_key=delivery.idempotency_key,
+                attempt=attempts[delivery.id],
+                alert_id=alert_id,
+                alert_created_at=made_at,
+                payload=dict(payload),
+                channel_id=channel.id,
+                channel_kind=channel.kind,
+                channel_name=channel.name,
+                target=channel.target,
+                secret=channel.secret,
+                language=channel.language,
+                kind=kind,
+            )
+            loaded[delivery.id] = (context, channel.enabled)
+        return loaded
 
-    def _deliver(self, claim: Claim, stats: WorkerStats) -> None:
-        loaded = self._load(claim)
+    def _deliver(
+        self,
+        claim: Claim,
+        loaded: tuple[DeliveryContext, bool] | None,
+        disabled: set[int],
+        stats: WorkerStats,
+    ) -> None:
         if loaded is None:
             return
         context, enabled = loaded
-        if not enabled:
-            # Disabled after the claim (by an earlier failure in this chunk, or by its owner).
+        if not enabled or context.channel_id in disabled:
+            # Disabled by an earlier failure of this chunk.  (One disabled by its owner after
+            # the claim may still get the few deliveries already claimed, as a second earlier.)
             with transaction(self._session_factory) as session:
                 if settle(session, claim, status=CANCELLED, status_code=None, error="channel disabled"):
                     stats.cancelled += 1
             return
+        disabled_before = stats.disabled
         attempted_at = self._clock()
         started = time.perf_counter()
         try:
@@ -185,6 +222,8 @@ class DeliveryWorker:
             )
         with transaction(self._session_factory) as session:
             self._record(session, claim, context, outcome, attempted_at, duration_ms, stats)
+        if stats.disabled > disabled_before:
+            disabled.add(context.channel_id)
 
     def _record(
         self,

@@ -69,12 +69,24 @@ class Settings(BaseSettings):
     database_url: str | None = None
     search_backend: Literal["sqlite", "elasticsearch", "opensearch"] = "sqlite"
     search_index_path: Path | None = None
+    # Elasticsearch / OpenSearch: one URL or several, comma-separated (http:// or https://).
     search_url: str | None = None
+    search_username: str | None = None
+    search_password: SecretStr | None = None
+    search_api_key: SecretStr | None = None  # Elasticsearch only; wins over username/password
+    search_verify_certs: bool = True
+    search_ca_certs: Path | None = None  # a PEM bundle for a cluster with its own CA
+    search_timeout_seconds: float = 30.0
+    # Indices are <prefix>-documents-vN behind the alias <prefix>-documents (and saved searches
+    # likewise), so several deployments or test runs can share one cluster.
+    search_index_prefix: str = "ipsentry"
     samples_dir: Path = Field(default_factory=_default_samples_dir)
     sources: SourceURLs = Field(default_factory=SourceURLs)
     keys: SourceKeys = Field(default_factory=SourceKeys)
     smtp: SMTPSettings = Field(default_factory=SMTPSettings)
     public_url: str = "http://127.0.0.1:8000"
+    # Signs unsubscribe links, feed tokens and console sessions; required in production.
+    secret_key: SecretStr | None = None
     # Webhook targets on private/loopback/link-local addresses are refused unless listed here
     # (CIDRs or host names), which is how tests and on-premises receivers are allowed.
     webhook_allowlist: list[str] = Field(default_factory=list)

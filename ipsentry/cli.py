@@ -90,6 +90,14 @@ def serve(
         context.close()
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def worker(context: typer.Context) -> None:
+    """Run a delivery worker until SIGTERM (options: --lease-seconds, --idle-seconds, --batch, --once)."""
+    from ipsentry.service.worker import main as worker_main
+
+    raise typer.Exit(worker_main(context.args))
+
+
 @app.command()
 def crawl(
     source: Annotated[str, typer.Argument(help="source name, e.g. federal_register")],

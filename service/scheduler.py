@@ -14,7 +14,14 @@ from ipsentry.service.context import AppContext
 log = logging.getLogger(__name__)
 
 # Sources crawled on a schedule by default; others are added as their spiders land.
-SCHEDULED_SOURCES = ("federal_register",)
+SCHEDULED_SOURCES = (
+    "federal_register",
+    "fr_public_inspection",
+    "usitc_ids",
+    "edis_rss",
+    "courtlistener",
+    "pacer_rss",
+)
 
 # Job functions are looked up by reference ("module:function") by the job store, so they take
 # no live objects as arguments: they read the process's context from here.
@@ -42,6 +49,13 @@ def delivery_job() -> None:
         log.info("delivery: %s", stats)
 
 
+def digest_job() -> None:
+    from ipsentry.alerting.digest import send_digests
+
+    context = _require_context()
+    send_digests(context.session_factory, context.settings)
+
+
 def build_scheduler(context: AppContext) -> BackgroundScheduler:
     global _context
     _context = context
@@ -67,6 +81,15 @@ def build_scheduler(context: AppContext) -> BackgroundScheduler:
         seconds=settings.delivery_interval_seconds,
         id="deliver",
         name="deliver alerts",
+        replace_existing=True,
+    )
+    # Digests close at fixed local times; looking every 15 minutes makes them at most that late.
+    scheduler.add_job(
+        digest_job,
+        "interval",
+        minutes=15,
+        id="digests",
+        name="daily and weekly digests",
         replace_existing=True,
     )
     return scheduler

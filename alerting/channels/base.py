@@ -12,23 +12,27 @@ from typing import Any, Protocol
 # How much of a receiver's answer is kept with each attempt (enough to read an error).
 RESPONSE_EXCERPT_BYTES = 1024
 
+# What a delivery carries: one alert, or one digest of several (daily and weekly rates).
+ALERT, DIGEST = "alert", "digest"
+
 
 @dataclass(frozen=True)
 class DeliveryContext:
-    """One delivery to send: the frozen alert payload and where it goes."""
+    """One delivery to send: the frozen alert (or digest) payload and where it goes."""
 
     delivery_id: int
     idempotency_key: str
     attempt: int  # 1 for the first try
-    alert_id: int
-    alert_created_at: datetime
-    payload: dict[str, Any]
+    alert_id: int | None  # None for a digest
+    alert_created_at: datetime  # when the alert (or the digest) was made
+    payload: dict[str, Any]  # the alert payload, or the digest payload (see ``alerting.digest``)
     channel_id: int
     channel_kind: str
     channel_name: str
     target: str  # URL or e-mail address
     secret: str | None  # signing secret, if the channel has one
     language: str
+    kind: str = ALERT  # ALERT or DIGEST
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from ipsentry.alerting.channels.base import DeliveryContext, SendOutcome
+from ipsentry.alerting.channels.base import DIGEST, DeliveryContext, SendOutcome
 from ipsentry.config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -13,6 +13,11 @@ log = logging.getLogger(__name__)
 
 def render_line(context: DeliveryContext) -> str:
     payload = context.payload
+    if context.kind == DIGEST:
+        return (
+            f"[DIGEST {payload.get('rate')}] {payload.get('total')} alerts until {payload.get('window_end')}"
+            f" {payload.get('more_url') or ''}".rstrip()
+        )
     enterprise = payload.get("enterprise") or {}
     who = f" — {enterprise.get('name')} ({enterprise.get('role')})" if enterprise else ""
     case = f" [{payload['case_id']}]" if payload.get("case_id") else ""

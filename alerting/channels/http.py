@@ -1,22 +1,44 @@
 """POST to a user-supplied URL safely: SSRF-checked, connected to the checked address (no
 second DNS lookup), never following redirects, with short timeouts and only the first KB of
-the answer read.  Shared by the webhook and the IM bot channels."""
+the answer read.  Shared by the webhook and the IM bot channels.
+
+How HTTP statuses are read (every HTTP channel; IM bots then also read their error code):
+- 2xx: delivered.
+- 408, 425, 429 and 5xx, timeouts, refused connections: retried on the schedule (a
+  ``Retry-After`` is honoured when longer).
+- 3xx: failed, not retried.  Redirects are never followed (the new location escaped the SSRF
+  check); the channel's URL must be corrected.
+- other 4xx: failed, not retried: the receiver refused this message (bad signature, unknown
+  path…) and would refuse it again.  Repeated failures disable the channel; re-enabling it
+  replays what is still fresh.
+"""
 
 from __future__ import annotations
 
 import email.utils
 import ssl
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import httpx
 
-from ipsentry.alerting.channels.base import RESPONSE_EXCERPT_BYTES
-from ipsentry.alerting.ssrf import ResolvedTarget, resolve_target
+from ipsentry.alerting.channels.base import RESPONSE_EXCERPT_BYTES, SendOutcome, excerpt
+from ipsentry.alerting.ssrf import ResolvedTarget, UnsafeTarget, resolve_target
 
 # Longest Retry-After we honour: a receiver must not park a delivery for weeks.
 MAX_RETRY_AFTER_SECONDS = 86400.0
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A POST exactly as a channel sends it (the test-send also shows it as a curl command)."""
+
+    url: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -33,6 +55,13 @@ class HttpSendError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+@lru_cache(maxsize=1)
+def default_trust() -> ssl.SSLContext:
+    """httpx's default trust (certifi's CAs), built once: building it for every request costs
+    tens of milliseconds, more than a send to a nearby receiver."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 def _parse_retry_after(value: str | None) -> float | None:
@@ -96,6 +125,8 @@ def post(
     on-premises receivers); certificates are checked against the URL's host name."""
     target = resolve_target(url, allowlist)
     parsed = httpx.URL(url.strip())
+    if verify is True:
+        verify = default_trust()
     # trust_env=False: a proxy from the environment would resolve the name itself and undo
     # the address pinning (and could reach what the SSRF check refused).
     with httpx.Client(
@@ -129,3 +160,49 @@ def post(
                     f"transport error: {error or type(error).__name__}", retryable=True
                 ) from error
     raise HttpSendError(f"cannot connect to {target.host}:{target.port}: {last_error}", retryable=True)
+
+
+def classify(status_code: int) -> tuple[bool, bool]:
+    """(delivered, retryable) for an HTTP status, as described in the module docstring."""
+    if 200 <= status_code < 300:
+        return True, False
+    return False, status_code >= 500 or status_code in RETRYABLE_CLIENT_ERRORS
+
+
+def read_status(answer: HttpAnswer) -> SendOutcome:
+    """The outcome an HTTP status alone says (see the module docstring)."""
+    delivered, retryable = classify(answer.status_code)
+    error = None
+    if 300 <= answer.status_code < 400:
+        error = f"redirect to {answer.location or '(no location)'} not followed; correct the URL"
+    elif not delivered:
+        error = f"HTTP {answer.status_code}"
+    return SendOutcome(
+        ok=delivered,
+        status_code=answer.status_code,
+        response_excerpt=excerpt(answer.body),
+        error=error,
+        retryable=retryable,
+        retry_after=answer.retry_after,
+    )
+
+
+def deliver(
+    request: PreparedRequest,
+    *,
+    allowlist: Sequence[str],
+    timeout: float,
+    verify: ssl.SSLContext | bool = True,
+    read: Callable[[HttpAnswer], SendOutcome] = read_status,
+) -> SendOutcome:
+    """POST a prepared request and ``read`` the answer into an outcome; a refused target or
+    no answer at all become failed outcomes too (retryable when trying later can help)."""
+    try:
+        answer = post(
+            request.url, request.body, request.headers, allowlist=allowlist, timeout=timeout, verify=verify
+        )
+    except UnsafeTarget as error:
+        return SendOutcome(ok=False, error=f"target refused: {error}", retryable=error.retryable)
+    except HttpSendError as error:
+        return SendOutcome(ok=False, error=str(error), retryable=error.retryable)
+    return read(answer)

@@ -9,13 +9,21 @@ from collections.abc import Callable, Mapping
 
 from ipsentry.alerting.channels.base import Channel
 from ipsentry.alerting.channels.console import ConsoleChannel
+from ipsentry.alerting.channels.dingtalk import DingTalkChannel
+from ipsentry.alerting.channels.email import EmailChannel
+from ipsentry.alerting.channels.feishu import FeishuChannel
 from ipsentry.alerting.channels.webhook import WebhookChannel
+from ipsentry.alerting.channels.wecom import WeComChannel
 from ipsentry.config.settings import Settings
 
 ChannelFactory = Callable[[Settings], Channel]
 
 CHANNELS: Mapping[str, ChannelFactory] = {
     WebhookChannel.kind: WebhookChannel.from_settings,
+    EmailChannel.kind: EmailChannel.from_settings,
+    DingTalkChannel.kind: DingTalkChannel.from_settings,
+    WeComChannel.kind: WeComChannel.from_settings,
+    FeishuChannel.kind: FeishuChannel.from_settings,
     ConsoleChannel.kind: ConsoleChannel.from_settings,
 }
 

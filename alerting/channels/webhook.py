@@ -11,16 +11,13 @@ What receivers get::
     {"version": "1", "type": "alert", "id": "<delivery key>", "created_at": "<ISO 8601>",
      "alert": {"id": <alert id>, ...the alert payload...}}
 
-How answers are read:
-- 2xx: delivered.
-- 408, 425, 429 and 5xx, timeouts, refused connections: retried on the schedule (a
-  ``Retry-After`` is honoured when longer).
-- 3xx: failed, not retried.  Redirects are never followed (the new location escaped the SSRF
-  check); the channel's URL must be corrected.
-- other 4xx: failed, not retried: the receiver refused this message (bad signature, unknown
-  path…) and would refuse it again.  Repeated failures disable the channel; re-enabling it
-  replays what is still fresh.
-A channel without a secret sends no signature header.
+Digests (daily and weekly subscriptions) arrive the same way with ``"type": "digest"`` and a
+``"digest"`` object instead of ``"alert"``: ``{"id", "rate", "window_start", "window_end",
+"total", "alerts": [...up to the cap, each like "alert" above...], "more_url"}``.
+
+Answers are read by HTTP status only (see ``channels.http``): 2xx delivered; 408, 425, 429,
+5xx and network errors retried; redirects and other 4xx refused.  A channel without a secret
+sends no signature header.
 """
 
 from __future__ import annotations
@@ -32,17 +29,15 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from ipsentry.alerting.channels.base import DeliveryContext, SendOutcome, excerpt
-from ipsentry.alerting.channels.http import HttpSendError, post
+from ipsentry.alerting.channels.base import DIGEST, DeliveryContext, SendOutcome
+from ipsentry.alerting.channels.http import PreparedRequest, deliver
 from ipsentry.alerting.signing import sign
-from ipsentry.alerting.ssrf import UnsafeTarget
 from ipsentry.config.settings import Settings
 
 ENVELOPE_VERSION = "1"
-RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
 
 
-def _package_version() -> str:
+def package_version() -> str:
     try:
         return version("ipsentry")
     except PackageNotFoundError:
@@ -50,25 +45,23 @@ def _package_version() -> str:
 
 
 def envelope(context: DeliveryContext) -> dict[str, Any]:
+    content: dict[str, Any]
+    if context.kind == DIGEST:
+        content = {"digest": context.payload}
+    else:
+        content = {"alert": {"id": context.alert_id, **context.payload}}
     return {
         "version": ENVELOPE_VERSION,
-        "type": "alert",
+        "type": context.kind,
         "id": context.idempotency_key,
         "created_at": context.alert_created_at.isoformat(),
-        "alert": {"id": context.alert_id, **context.payload},
+        **content,
     }
 
 
 def encode(document: dict[str, Any]) -> bytes:
     """The exact bytes sent and signed (UTF-8, Chinese kept as is, no insignificant spaces)."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def classify(status_code: int) -> tuple[bool, bool]:
-    """(delivered, retryable) for an HTTP status, as described in the module docstring."""
-    if 200 <= status_code < 300:
-        return True, False
-    return False, status_code >= 500 or status_code in RETRYABLE_CLIENT_ERRORS
 
 
 class WebhookChannel:
@@ -95,10 +88,10 @@ class WebhookChannel:
         return cls(
             allowlist=settings.webhook_allowlist,
             timeout=settings.webhook_timeout_seconds,
-            user_agent=f"ipsentry-webhook/{_package_version()} (+{settings.public_url})",
+            user_agent=f"ipsentry-webhook/{package_version()} (+{settings.public_url})",
         )
 
-    def send(self, context: DeliveryContext) -> SendOutcome:
+    def prepare(self, context: DeliveryContext) -> PreparedRequest:
         body = encode(envelope(context))
         timestamp = str(int(self._clock()))
         headers = {
@@ -109,30 +102,10 @@ class WebhookChannel:
         }
         if context.secret:
             headers["X-Ipsentry-Signature"] = sign(context.secret, timestamp, body)
-        try:
-            answer = post(
-                context.target,
-                body,
-                headers,
-                allowlist=self._allowlist,
-                timeout=self._timeout,
-                verify=self._verify,
-            )
-        except UnsafeTarget as error:
-            return SendOutcome(ok=False, error=f"target refused: {error}", retryable=error.retryable)
-        except HttpSendError as error:
-            return SendOutcome(ok=False, error=str(error), retryable=error.retryable)
-        delivered, retryable = classify(answer.status_code)
-        error = None
-        if 300 <= answer.status_code < 400:
-            error = f"redirect to {answer.location or '(no location)'} not followed; correct the URL"
-        elif not delivered:
-            error = f"HTTP {answer.status_code}"
-        return SendOutcome(
-            ok=delivered,
-            status_code=answer.status_code,
-            response_excerpt=excerpt(answer.body),
-            error=error,
-            retryable=retryable,
-            retry_after=answer.retry_after,
-        )
+        return PreparedRequest(url=context.target, body=body, headers=headers)
+
+    def deliver(self, request: PreparedRequest) -> SendOutcome:
+        return deliver(request, allowlist=self._allowlist, timeout=self._timeout, verify=self._verify)
+
+    def send(self, context: DeliveryContext) -> SendOutcome:
+        return self.deliver(self.prepare(context))
