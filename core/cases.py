@@ -31,7 +31,9 @@ def record_case_events(session: Session, documents: Sequence[Document]) -> int:
                 case.first_seen = min(filter(None, (case.first_seen, day)))
                 if case.last_seen is None or day >= case.last_seen:
                     case.last_seen = day
-                    case.current_stage = document.stage
+                    # A later procedural notice ("other") does not undo the stage reached.
+                    if document.stage != "other":
+                        case.current_stage = document.stage
             elif case.current_stage == "other":
                 case.current_stage = document.stage
             event = session.scalar(

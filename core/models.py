@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -195,6 +196,10 @@ class Case(Base):
     first_seen: Mapped[date | None] = mapped_column(Date)
     last_seen: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
+    # A receipt-of-complaint docket ("DN 3655") points at the investigation it became (0005).
+    linked_to: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Complainant names as core.case_linking normalises them, for matching a docket (0005).
+    complainant_keys: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class CaseEvent(Base):
@@ -236,17 +241,49 @@ class Alert(Base):
     subscription: Mapped[Subscription] = relationship()
 
 
+class Digest(Base):
+    """One digest message: the alerts of a channel's daily or weekly subscriptions that were
+    due at ``window_end``, frozen in ``payload`` when the digest is made (migration 0003)."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("channel_id", "rate", "window_end", name="uq_digest_channel_window"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    rate: Mapped[str] = mapped_column(String(16))  # daily | weekly
+    window_start: Mapped[datetime] = mapped_column()
+    window_end: Mapped[datetime] = mapped_column()
+    total: Mapped[int] = mapped_column(Integer)  # alerts in the digest (the message may list fewer)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class DigestAlert(Base):
+    """Which alerts a digest carries; an alert goes into at most one digest per channel."""
+
+    __tablename__ = "digest_alerts"
+    __table_args__ = (UniqueConstraint("channel_id", "alert_id", name="uq_digest_alert_channel"),)
+
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+
+
 class Delivery(Base):
-    """Outbox row: one alert to one channel.  Written with the alert, sent by the worker."""
+    """Outbox row: one alert (or one digest) to one channel.  Written with the alert (or the
+    digest), sent by the worker."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("alert_id", "channel_id", name="uq_delivery_alert_channel"),
+        UniqueConstraint("digest_id", name="uq_deliveries_digest_id"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        CheckConstraint("(alert_id IS NULL) <> (digest_id IS NULL)", name="ck_delivery_alert_or_digest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     # pending | sending | delivered | failed (retries exhausted) | cancelled
@@ -259,7 +296,8 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=_now)
 
-    alert: Mapped[Alert] = relationship()
+    alert: Mapped[Alert | None] = relationship()
+    digest: Mapped[Digest | None] = relationship()
     channel: Mapped[Channel] = relationship()
 
 
@@ -321,3 +359,36 @@ class Notice(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ids the console links to
     created_at: Mapped[datetime] = mapped_column(default=_now)
     read_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebSession(Base):
+    """A web-console login.  The cookie holds a random token and this table only its hash, so a
+    copy of the database opens no sessions; logging out deletes the row."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The synchronizer token every console form must echo (useless without the cookie).
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=_now)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()
+
+
+class FeedToken(Base):
+    """The secret in a subscription's RSS/Atom feed URL (feed readers cannot send an API key).
+    Stored hashed; issuing a new one replaces the old, which revokes it."""
+
+    __tablename__ = "feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), unique=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    last_used_at: Mapped[datetime | None] = mapped_column()

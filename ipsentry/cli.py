@@ -303,6 +303,16 @@ def _serve_demo(context, host: str, port: int, api_key: str) -> None:  # type: i
     uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
 
 
+def _register_subcommands() -> None:
+    """Commands kept in their own modules (each about one job)."""
+    from ipsentry.cli_backfill import backfill as backfill_command
+
+    app.command(name="backfill")(backfill_command)
+
+
+_register_subcommands()
+
+
 def main() -> None:
     app()
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ipsentry.alerting.matching import create_alerts, record_matches
+from ipsentry.core.case_linking import link_receipts
 from ipsentry.core.cases import record_case_events
 from ipsentry.core.db import transaction
 from ipsentry.core.documents import Document
@@ -43,6 +44,7 @@ def ingest_batch(context: AppContext, documents: Sequence[Document]) -> IngestRe
     with transaction(context.session_factory) as session:
         record_matches(session, tagged)
         record_case_events(session, tagged)
+        link_receipts(session, tagged)  # a receipt's DN docket joins its investigation
         alerts = create_alerts(session, tagged, index=context.index)
     return IngestResult(
         documents=len(tagged),

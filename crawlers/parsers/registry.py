@@ -23,6 +23,9 @@ PARSERS: dict[str, str] = {
     "federal-register-text": "ipsentry.crawlers.parsers.federal_register:parse_raw_text",
     "federal-register-xml": "ipsentry.crawlers.parsers.federal_register:parse_full_text_xml",
     "usitc-news": "ipsentry.crawlers.parsers.itc337_news_release:parse_news_release",
+    "usitc-ids": "ipsentry.crawlers.parsers.usitc_ids:parse_investigations",
+    "edis-rss": "ipsentry.crawlers.parsers.edis_rss:parse_feed",
+    "fr-public-inspection": "ipsentry.crawlers.parsers.fr_public_inspection:parse_public_inspection",
     # Cross-border e-commerce suits
     "pacer-rss": "ipsentry.crawlers.parsers.pacer_rss:parse_feed",
     "courtlistener-docket": "ipsentry.crawlers.parsers.recap_docket:parse_docket_xml",
