@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     crawl_interval_minutes: int = 60
     delivery_interval_seconds: int = 15
     federal_register_max_rps: float = 5.0
+    courtlistener_courts: list[str] = Field(default_factory=lambda: ["ilnd", "flsd", "pawd", "nysd"])
+    courtlistener_rate_limits: str = "5/minute, 50/hour, 125/day"  # the account's quotas
 
     @classmethod
     def settings_customise_sources(

@@ -75,6 +75,11 @@ def scrapy_settings(settings: Settings, *, source: str) -> dict[str, Any]:
         delay = 1 / max(settings.federal_register_max_rps, 0.01)
         values["DOWNLOAD_DELAY"] = delay
         values["AUTOTHROTTLE_START_DELAY"] = delay
+    if source == "courtlistener":
+        # The SecretStr itself: its repr hides the token if Scrapy prints settings.
+        values["IPSENTRY_COURTLISTENER_TOKEN"] = settings.keys.courtlistener_token
+        values["IPSENTRY_COURTLISTENER_COURTS"] = settings.courtlistener_courts
+        values["IPSENTRY_COURTLISTENER_RATE_LIMITS"] = settings.courtlistener_rate_limits
     return values
 
 

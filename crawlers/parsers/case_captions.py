@@ -21,14 +21,16 @@ from datetime import date
 from ipsentry.core.documents import Document, Party, RiskKind, Role
 from ipsentry.core.stages import OTHER
 from ipsentry.crawlers.parsers.base import ParseProblem, ParseResult
-from ipsentry.crawlers.parsers.schedule_a import (
-    brands_asserted,
+from ipsentry.crawlers.parsers.dockets import (
     case_key,
     court_id_from_abbreviation,
+    normalise_docket_number,
+)
+from ipsentry.crawlers.parsers.schedule_a import (
+    brands_asserted,
     defendant_from_caption,
     is_schedule_a,
     is_ttab_proceeding,
-    normalise_docket_number,
     plaintiff_from_caption,
 )
 

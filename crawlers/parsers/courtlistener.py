@@ -19,32 +19,46 @@ is a defendant (the sellers); elsewhere only the name on the caption's defendant
 The stage is that of the newest matching RECAP document that marks one.  A docket with no
 documents at all that is still open is at ``complaint`` (a docket exists because a
 complaint was filed; ``extra["stage_inferred"]`` says so).
+
+Merging (the spider fetches details only for new or changed dockets):
+:func:`merge_docket` fills a search result with what only the docket endpoint says,
+:func:`with_parties` replaces the guessed roles with the parties endpoint's, and
+:func:`with_earlier_entries` adds the staged entries an earlier crawl saw (a search result
+nests only the entries that matched, so a later result may lack the TRO granted last week).
+
+Links are made absolute against ``site`` (the configured CourtListener base URL; the
+public site by default).  Markup in entry descriptions is stripped and recorded.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from ipsentry.core.documents import Document, Party, RiskKind, Role
+from ipsentry.core.documents import ADVERSE_ROLES, Document, Party, RiskKind, Role
 from ipsentry.core.stages import OTHER
 from ipsentry.crawlers.parsers.base import ParseProblem, ParseResult
+from ipsentry.crawlers.parsers.dockets import (
+    case_key,
+    normalise_docket_number,
+)
 from ipsentry.crawlers.parsers.schedule_a import (
     brands_asserted,
     canonical_firm,
-    case_key,
     country_from_party_info,
     defendant_from_caption,
     ip_nature,
     is_placeholder_defendant,
     is_schedule_a,
     marketplace_refs,
-    normalise_docket_number,
     plaintiff_from_caption,
     role_from_party_type,
+    schedule_defendants,
     stage_from_docket_text,
 )
 
@@ -133,29 +147,75 @@ class _RecapDocument:
         }
 
 
-def _recap_documents(value: object) -> list[_RecapDocument]:
+_TAG_RE = re.compile(r"<[a-zA-Z/!][^>]*>")
+
+
+def _plain(value: object, record: str, problems: list[ParseProblem]) -> str:
+    """An entry description as text: CourtListener passes on the markup some courts put in
+    docket texts (links to exhibits, <b>, entities); tags go, the words stay.  Line breaks
+    stay too: a quoted schedule has one seller a line."""
+    raw = value if isinstance(value, str) else ("" if value is None else str(value))
+    if _TAG_RE.search(raw):
+        problems.append(ParseProblem(record=record, reason="HTML in an entry description: tags stripped"))
+        raw = _TAG_RE.sub(" ", raw)
+    lines = (" ".join(line.split()) for line in html.unescape(raw).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _absolute(path: str | None, site: str) -> str | None:
+    return f"{site.rstrip('/')}{path}" if path and path.startswith("/") else path
+
+
+def _recap_documents(
+    value: object, *, site: str, record: str, problems: list[ParseProblem]
+) -> list[_RecapDocument]:
     documents: list[_RecapDocument] = []
     for item in value if isinstance(value, list) else []:
         if not isinstance(item, dict):
             continue
-        description = _str(item.get("description")) or ""
-        short = _str(item.get("short_description")) or ""
+        description = _plain(item.get("description"), record, problems)
+        short = _plain(item.get("short_description"), record, problems)
         stage = stage_from_docket_text(description) if description else OTHER
         if stage == OTHER and short:
             stage = stage_from_docket_text(short)
         number = item.get("entry_number")
-        absolute = _str(item.get("absolute_url"))
         documents.append(
             _RecapDocument(
                 entry_number=number if isinstance(number, int) else None,
                 filed=_date(item.get("entry_date_filed")),
                 description=description or short,
                 stage=stage,
-                url=f"{SITE}{absolute}" if absolute and absolute.startswith("/") else absolute,
+                url=_absolute(_str(item.get("absolute_url")), site),
             )
         )
     documents.sort(key=lambda d: (d.filed or date.min, d.entry_number if d.entry_number is not None else -1))
     return documents
+
+
+def _schedule_parties(text: str) -> list[Party]:
+    """Sellers a docket text lists: schedule rows ("12 | storename | A1B2… | https://…") as
+    defendants under their alias with their seller ids as aliases (the matcher reads both),
+    then any other marketplace seller id the text names.  Rows need a store URL or seller id:
+    "2 Exhibit A" at the start of a line is no seller."""
+    parties: list[Party] = []
+    covered: set[str] = set()
+    for row in schedule_defendants(text):
+        if not row.refs:
+            continue
+        ids = [ref.seller_id for ref in row.refs if ref.seller_id and ref.seller_id != row.alias]
+        covered.update(ref.seller_id for ref in row.refs if ref.seller_id)
+        name = row.alias or (ids.pop(0) if ids else None)
+        if name:
+            parties.append(Party(name=name, role=Role.DEFENDANT, aliases=ids))
+    for ref in marketplace_refs(text):
+        if ref.seller_id and ref.seller_id not in covered:
+            covered.add(ref.seller_id)
+            parties.append(Party(name=ref.seller_id, role=Role.DEFENDANT))
+    return parties
+
+
+def _named_defendants(parties: Iterable[Party]) -> int:
+    return sum(1 for p in parties if p.role in ADVERSE_ROLES and not is_placeholder_defendant(p.name))
 
 
 def _docket_document(
@@ -169,6 +229,7 @@ def _docket_document(
     nature_of_suit: str | None,
     cause: str | None,
     absolute_url: str | None,
+    site: str,
     party_names: list[str],
     attorneys: list[str],
     firms: list[str],
@@ -206,11 +267,15 @@ def _docket_document(
     nature = ip_nature(nature_of_suit, cause)
     sellers = [asdict(ref) for ref in marketplace_refs(text)] if text else []
     parties = _search_parties(party_names, caption, schedule_a)
+    if schedule_a and text:
+        known = {p.name.casefold() for p in parties}
+        parties.extend(p for p in _schedule_parties(text) if p.name.casefold() not in known)
+    named = _named_defendants(parties)
     parties.extend(Party(name=name, role=Role.ATTORNEY) for name in attorneys)
     summary = (newest.description[:300] if newest else "") or "; ".join(
         p for p in (nature_of_suit, cause) if p
     )
-    url = f"{SITE}{absolute_url}" if absolute_url and absolute_url.startswith("/") else absolute_url
+    url = _absolute(absolute_url, site)
     return Document(
         id=f"{ID_PREFIX}:{docket_id}",
         source=SOURCE,
@@ -241,6 +306,10 @@ def _docket_document(
             "entries": [d.as_extra() for d in recap_documents],
             "stage_inferred": stage_inferred,
             "seller_refs": sellers,
+            "defendants_named": named,
+            # A Schedule A complaint is filed with its schedule under seal: nobody is named
+            # until the court unseals it, and the case must be matched again then.
+            "defendants_sealed": schedule_a and not named,
             **extra,
         },
         raw_ref=raw_ref,
@@ -255,7 +324,7 @@ def _docket_id(value: object) -> str | None:
     return None
 
 
-def parse_search(content: bytes, *, url: str | None = None) -> ParseResult:
+def parse_search(content: bytes, *, url: str | None = None, site: str = SITE) -> ParseResult:
     """One page of ``/api/rest/v4/search/?type=r`` → one Document per docket."""
     result = ParseResult()
     record = url or "search"
@@ -275,7 +344,7 @@ def parse_search(content: bytes, *, url: str | None = None) -> ParseResult:
             if docket_id is None:
                 raise ValueError("result without docket_id")
             item_record = f"{ID_PREFIX}:{docket_id}"
-            meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
+            meta: Mapping[str, Any] = item["meta"] if isinstance(item.get("meta"), dict) else {}
             result.documents.append(
                 _docket_document(
                     docket_id=docket_id,
@@ -287,13 +356,16 @@ def parse_search(content: bytes, *, url: str | None = None) -> ParseResult:
                     nature_of_suit=_str(item.get("suitNature")),
                     cause=_str(item.get("cause")),
                     absolute_url=_str(item.get("docket_absolute_url")),
+                    site=site,
                     party_names=_strings(item.get("party")),
                     attorneys=_strings(item.get("attorney")),
                     firms=_strings(item.get("firm")),
-                    recap_documents=_recap_documents(item.get("recap_documents")),
+                    recap_documents=_recap_documents(
+                        item.get("recap_documents"), site=site, record=item_record, problems=result.problems
+                    ),
                     extra={
                         "pacer_case_id": _str(item.get("pacer_case_id")),
-                        "more_docs": bool(meta.get("more_docs")) if meta else False,
+                        "more_docs": bool(item.get("more_docs") or meta.get("more_docs")),
                     },
                     record=item_record,
                     problems=result.problems,
@@ -315,7 +387,7 @@ def next_page_url(content: bytes) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def parse_docket(content: bytes, *, url: str | None = None) -> ParseResult:
+def parse_docket(content: bytes, *, url: str | None = None, site: str = SITE) -> ParseResult:
     """``/api/rest/v4/dockets/{id}/`` → one Document.  It has no entries and no parties, so
     its stage is ``other`` (or ``complaint`` for an open docket) and it is dated by its
     filing date: merge it into what search and parties said rather than replace them."""
@@ -342,6 +414,7 @@ def parse_docket(content: bytes, *, url: str | None = None) -> ParseResult:
             nature_of_suit=_str(item.get("nature_of_suit")),
             cause=_str(item.get("cause")),
             absolute_url=_str(item.get("absolute_url")),
+            site=site,
             party_names=[],
             attorneys=[],
             firms=[],
@@ -350,6 +423,7 @@ def parse_docket(content: bytes, *, url: str | None = None) -> ParseResult:
                 "pacer_case_id": _str(item.get("pacer_case_id")),
                 "assigned_to": _str(item.get("assigned_to_str")),
                 "date_last_filing": _str(item.get("date_last_filing")),
+                "date_modified": _str(item.get("date_modified")),
             },
             record=f"{ID_PREFIX}:{docket_id}",
             problems=result.problems,
@@ -406,3 +480,102 @@ def parse_parties(content: bytes, *, url: str | None = None) -> PartiesPage:
             if party not in parties:
                 parties.append(party)
     return page
+
+
+# ---------------------------------------------------------------------------------------
+# Merging what several endpoints said about one docket
+# ---------------------------------------------------------------------------------------
+
+# Keys only the search result can know (from its entries and names): the docket endpoint's
+# empty values for them must not overwrite the search result's.
+_SEARCH_ONLY_KEYS = frozenset(
+    {"entries", "stage_inferred", "brands", "law_firms", "attorneys", "seller_refs", "more_docs"}
+)
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def merge_docket(listing: Document, docket: Document) -> Document:
+    """A search result completed with the docket endpoint's facts (nature of suit and cause
+    when search lacked them, judge, last filing, modification time).  What search read from
+    entries and names (stage, text, parties, brands) stays."""
+    if listing.id != docket.id:
+        raise ValueError(f"cannot merge {docket.id} into {listing.id}")
+    extra = dict(listing.extra)
+    for key, value in docket.extra.items():
+        if key not in _SEARCH_ONLY_KEYS and _empty(extra.get(key)) and not _empty(value):
+            extra[key] = value
+    if extra.get("ip_nature") is None:
+        extra["ip_nature"] = ip_nature(extra.get("nature_of_suit"), extra.get("cause"))
+    if not extra.get("brands") and (extra.get("schedule_a") or extra.get("ip_nature")):
+        extra["brands"] = brands_asserted(extra.get("plaintiff"), listing.text)
+    case_numbers = listing.case_numbers
+    if docket.case_numbers and (not case_numbers or case_numbers[0].startswith("cl:")):
+        case_numbers = docket.case_numbers
+    return listing.model_copy(
+        update={
+            "title": listing.title or docket.title,
+            "url": listing.url or docket.url,
+            "filed": listing.filed or docket.filed,
+            "published": listing.published or docket.published,
+            "authority": listing.authority or docket.authority,
+            "docket_number": listing.docket_number or docket.docket_number,
+            "case_numbers": case_numbers,
+            "extra": extra,
+        }
+    )
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def with_parties(document: Document, parties: Sequence[Party]) -> Document:
+    """The parties endpoint's litigants (with their PACER roles) replace the roles search
+    guessed; placeholders ("… Identified on Schedule A") are dropped, attorneys and sellers
+    read from schedule rows are kept.  A Schedule A case with no named defendant yet is
+    marked ``defendants_sealed``; once the schedule is unsealed the sellers are parties and
+    the document, re-tagged, matches them."""
+    litigants = [p for p in parties if p.role is not Role.ATTORNEY and not is_placeholder_defendant(p.name)]
+    keys = {_name_key(p.name) for p in litigants}
+    kept = [
+        p
+        for p in document.parties
+        if _name_key(p.name) not in keys
+        and (p.role is Role.ATTORNEY or p.aliases or not any(_same_name(p.name, q.name) for q in litigants))
+    ]
+    if not any(p.role is Role.PLAINTIFF for p in litigants):
+        litigants = [p for p in kept if p.role is Role.PLAINTIFF][:1] + litigants
+        kept = [p for p in kept if p.role is not Role.PLAINTIFF]
+    merged = litigants + [p for p in kept if p.role is not Role.ATTORNEY]
+    merged += [p for p in kept if p.role is Role.ATTORNEY]
+    named = _named_defendants(merged)
+    extra = {
+        **document.extra,
+        "defendants_named": named,
+        "defendants_sealed": bool(document.extra.get("schedule_a")) and not named,
+        "parties_from": "parties",
+    }
+    return document.model_copy(update={"parties": merged, "extra": extra})
+
+
+def with_earlier_entries(document: Document, earlier: Iterable[Mapping[str, Any]]) -> Document:
+    """Add entries an earlier crawl saw (``{"entry_number", "date", "stage"}``) to a search
+    result that nests only the newest, and take the stage from them all: the latest entry
+    that marks a stage.  Entries already present win (they carry descriptions)."""
+    entries: list[dict[str, Any]] = [dict(e) for e in document.extra.get("entries") or []]
+    present = {(e.get("entry_number"), e.get("date")) for e in entries}
+    numbers = {e.get("entry_number") for e in entries if e.get("entry_number") is not None}
+    for item in earlier:
+        number, day = item.get("entry_number"), item.get("date")
+        if (number is not None and number in numbers) or (number, day) in present:
+            continue
+        entries.append(
+            {"entry_number": number, "date": day, "description": "", "stage": item.get("stage") or OTHER}
+        )
+    entries.sort(key=lambda e: (e.get("date") or "", e.get("entry_number") or -1))
+    staged = [e for e in entries if e.get("stage") not in (None, OTHER)]
+    stage = staged[-1]["stage"] if staged else document.stage
+    return document.model_copy(update={"stage": stage, "extra": {**document.extra, "entries": entries}})

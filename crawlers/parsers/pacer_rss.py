@@ -39,15 +39,17 @@ from lxml import html as lxml_html
 from ipsentry.core.documents import Document, Party, RiskKind, Role
 from ipsentry.core.stages import OTHER
 from ipsentry.crawlers.parsers.base import ParseProblem, ParseResult
-from ipsentry.crawlers.parsers.schedule_a import (
-    brands_asserted,
+from ipsentry.crawlers.parsers.dockets import (
     case_key,
     court_id_from_url,
-    defendant_from_caption,
     is_bankruptcy_court,
+    parse_docket_number,
+)
+from ipsentry.crawlers.parsers.schedule_a import (
+    brands_asserted,
+    defendant_from_caption,
     is_schedule_a,
     most_significant_stage,
-    parse_docket_number,
     plaintiff_from_caption,
     stage_from_docket_text,
 )

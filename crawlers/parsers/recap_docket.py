@@ -21,16 +21,18 @@ from lxml import etree
 from ipsentry.core.documents import Document, Party, RiskKind, Role
 from ipsentry.core.stages import OTHER
 from ipsentry.crawlers.parsers.base import ParseProblem, ParseResult
+from ipsentry.crawlers.parsers.dockets import (
+    case_key,
+    normalise_docket_number,
+)
 from ipsentry.crawlers.parsers.pacer_rss import read_xml
 from ipsentry.crawlers.parsers.schedule_a import (
     brands_asserted,
-    case_key,
     country_from_party_info,
     firm_from_contact,
     ip_nature,
     is_schedule_a,
     law_firms_in_text,
-    normalise_docket_number,
     plaintiff_from_caption,
     role_from_party_type,
     stage_from_docket_text,

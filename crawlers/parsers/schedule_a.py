@@ -2,10 +2,10 @@
 
 The PACER RSS, RECAP docket, CourtListener and caption parsers all need the same few
 judgements: is this caption a Schedule A case, who is the plaintiff and which brand is
-asserted, what kind of IP is it, which stage does a docket entry mark, which sellers and
-stores does a schedule name, and how to write a docket number so that the same case
-gets the same key from every source.  They live here so that each parser stays about its
-source's format only.
+asserted, what kind of IP is it (also from docket-text cues, for feeds that carry no nature
+of suit), which stage does a docket entry mark, which sellers and stores does a schedule
+name.  They live here so that each parser stays about its source's format only (docket
+numbers and court ids are in ``dockets``).
 
 Everything here is rules over text: the captions, docket texts and schedules are
 formulaic, and rules explain themselves (a statistical model misses most of them).
@@ -20,100 +20,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from ipsentry.core.documents import Role
 from ipsentry.core.stages import ECOMMERCE_STAGES, OTHER
-
-# ---------------------------------------------------------------------------------------
-# Docket numbers, courts, case keys
-# ---------------------------------------------------------------------------------------
-
-# Federal docket numbers: "1:24-cv-03089", "1-24-cv-03089" (how some lists write the
-# office separator), "5:17-cv-291-SP" (judge initials appended, short sequence),
-# "1:18-cr-00224-1" (criminal: the defendant number appended) and the bankruptcy form
-# "18-00079" (no case type).
-_DOCKET_RE = re.compile(
-    r"^(?:(?P<office>\d{1,2})[:\-])?(?P<year>\d{2})-(?:(?P<type>[a-z]{1,5})-)?"
-    r"(?P<number>\d{1,7})(?P<suffix>(?:-[a-z0-9]{1,5})*)$",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class DocketNumber:
-    office: str | None
-    year: str
-    case_type: str | None
-    number: str  # zero-padded to five digits, as PACER writes it
-    judge_initials: tuple[str, ...] = ()
-    defendant_number: int | None = None  # criminal cases list each defendant's entries apart
-
-    def __str__(self) -> str:
-        core = (
-            f"{self.year}-{self.case_type}-{self.number}" if self.case_type else f"{self.year}-{self.number}"
-        )
-        return f"{self.office}:{core}" if self.office else core
-
-
-def parse_docket_number(raw: str) -> DocketNumber | None:
-    """Read a federal docket number; None when it is not one (the caller keeps the raw text).
-    The string form drops judge initials and the defendant number: one key per case."""
-    match = _DOCKET_RE.match(raw.strip())
-    if match is None:
-        return None
-    suffixes = [part for part in match["suffix"].split("-") if part]
-    judges = tuple(part.upper() for part in suffixes if not part.isdigit())
-    defendants = [int(part) for part in suffixes if part.isdigit()]
-    return DocketNumber(
-        office=match["office"],
-        year=match["year"],
-        case_type=match["type"].lower() if match["type"] else None,
-        number=match["number"].zfill(5),
-        judge_initials=judges,
-        defendant_number=defendants[0] if defendants else None,
-    )
-
-
-def normalise_docket_number(raw: str) -> str | None:
-    """``1-24-cv-3089-ABC`` → ``1:24-cv-03089``: one spelling per case, whatever the source."""
-    parsed = parse_docket_number(raw)
-    return str(parsed) if parsed else None
-
-
-def case_key(court: str, docket_number: str) -> str:
-    """The case thread id (``ilnd:1:24-cv-03089``) that every source's documents share."""
-    return f"{court}:{normalise_docket_number(docket_number) or docket_number.strip()}"
-
-
-_DISTRICT_ABBREVIATION_RE = re.compile(r"^(?P<part>[NSEWCM])D(?P<state>[A-Z]{2})$")
-_SINGLE_DISTRICT_RE = re.compile(r"^D(?P<state>[A-Z]{2})$")
-
-
-def court_id_from_abbreviation(abbreviation: str) -> str:
-    """``NDIL`` → ``ilnd``, ``DNJ`` → ``njd``: the CourtListener/PACER court ids used as keys.
-    Anything else (``TTAB``) is lower-cased as written."""
-    text = re.sub(r"[\s.]", "", abbreviation).upper()
-    if match := _DISTRICT_ABBREVIATION_RE.match(text):
-        return f"{match['state'].lower()}{match['part'].lower()}d"
-    if match := _SINGLE_DISTRICT_RE.match(text):
-        return f"{match['state'].lower()}d"
-    return text.lower()
-
-
-def court_id_from_url(url: str | None) -> str | None:
-    """``https://ecf.wvsd.uscourts.gov/...`` → ``wvsd`` (the label before ``uscourts``)."""
-    if not url:
-        return None
-    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
-    labels = host.split(".")
-    if "uscourts" in labels:
-        index = labels.index("uscourts")
-        if index >= 1 and labels[index - 1] not in {"ecf", "www"}:
-            return labels[index - 1]
-    return None
-
-
-def is_bankruptcy_court(court_id: str) -> bool:
-    # PACER/CourtListener ids: district courts end in "d" (ilnd), bankruptcy courts in "b" (mdb).
-    return len(court_id) >= 3 and court_id.endswith("b")
-
 
 # ---------------------------------------------------------------------------------------
 # Captions
@@ -246,6 +152,35 @@ def ip_nature(nature_of_suit: str | None, cause: str | None) -> IPNature | None:
     return None
 
 
+# Docket-text cues of an IP case, for sources without a nature of suit (PACER RSS).  The
+# AO 120 / AO 121 reports ("Report on the filing or determination of an action regarding a
+# patent or trademark / a copyright") are filed in every new IP case, the others name the
+# right or the statute.  "patently" and "copyright notice" in a form's boilerplate are rare
+# enough in docket texts to ignore.
+_IP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ao_report", re.compile(r"action\s+regarding\s+a\s+(?:patent|trademark|copyright)", re.I)),
+    ("trademark", re.compile(r"\b(?:trademarks?|service\s+marks?|trade\s+dress|lanham\s+act)\b", re.I)),
+    ("copyright", re.compile(r"\bcopyright(?:s|ed)?\b", re.I)),
+    ("patent", re.compile(r"\bpatent(?:s|ed)?\b", re.I)),
+    ("counterfeit", re.compile(r"\bcounterfeit(?:s|ed|ing)?\b", re.I)),
+    ("cause", _CAUSE_RE),
+)
+
+
+def ip_cues(text: str) -> list[str]:
+    """Which IP cues a docket text carries ("trademark", "ao_report", "cause", …); empty for
+    an entry that says nothing about IP.  A cause citation counts only for the IP titles and
+    sections (15 U.S.C. 1051-1141, 17, 35)."""
+    found: list[str] = []
+    for name, pattern in _IP_CUES:
+        if name == "cause":
+            if any(ip_nature(None, match[0]) for match in pattern.finditer(text)):
+                found.append(name)
+        elif pattern.search(text):
+            found.append(name)
+    return found
+
+
 # ---------------------------------------------------------------------------------------
 # Stage from docket text
 # ---------------------------------------------------------------------------------------
@@ -294,6 +229,7 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"\bdismiss(?:al|ed|ing|es)\b|\bvoluntar(?:y|ily)\s+dismiss|\bmotion\s+to\s+dismiss"),
     ),
 )
+_UNSEAL_RE = re.compile(r"\bunseal")
 _VACATE_DEFAULT_RE = re.compile(
     r"\b(?:vacat\w*|set\s+aside|lift\w*)\s+(?:the\s+)?(?:clerk'?s\s+)?(?:entry\s+of\s+)?default"
 )
@@ -328,7 +264,10 @@ def stage_from_docket_text(text: str) -> str:
     if not found:
         return OTHER
     topics = {topic for _, topic in found}
-    topic = min(found)[1]
+    first, topic = min(found)
+    if (unseal := _UNSEAL_RE.search(t)) and unseal.start() < first:
+        # "Motion to unseal Schedule A and the TRO": about the seal, not a new stage.
+        return OTHER
     if ruling and t.startswith("order to show cause"):
         # An order to show cause why a PI should not issue is the TRO itself, or scheduling.
         return "tro_granted" if "tro" in topics else OTHER
@@ -590,6 +529,10 @@ _NOT_BRANDS = {
     "unregistered",
     "defendants'",
     "defendant's",
+    # N.D. Ill.'s docket event "Notice of Claims Involving Trademarks" names no brand.
+    "notice",
+    "claims",
+    "involving",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import date
 from pathlib import Path
 
@@ -192,16 +191,16 @@ def test_search_server_errors_are_counted_and_the_run_still_ends(
     assert "retry_from" not in again.state
 
 
-def test_requests_respect_the_configured_rate(
+def test_polite_crawl_fetches_each_notice_once(
     fixture_server: FixtureServer, crawl_settings: Settings, tmp_path: Path
 ) -> None:
+    # The delay itself is Scrapy's (DOWNLOAD_DELAY, checked in test_scrapy_settings); timing
+    # it here would make the test depend on how busy the machine is.
     polite = crawl_settings.model_copy(update={"federal_register_max_rps": 5.0})
     output = _crawl(polite, tmp_path / "run", since=date(2026, 2, 1), until=date(2026, 2, 28))
     assert output.ok
-    times = fixture_server.request_times
-    assert len(times) == 6  # one search page and five raw texts
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.19  # at most 5 requests per second
+    assert len(fixture_server.requests) == 6  # one search page and five raw texts
+    assert len(set(fixture_server.requests)) == 6
 
 
 def test_unknown_source_is_refused(crawl_settings: Settings, tmp_path: Path) -> None:

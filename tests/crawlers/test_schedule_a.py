@@ -15,25 +15,27 @@ import pytest
 
 from ipsentry.core.documents import Role
 from ipsentry.core.stages import ECOMMERCE_STAGES
+from ipsentry.crawlers.parsers.dockets import (
+    case_key,
+    court_id_from_abbreviation,
+    court_id_from_url,
+    is_bankruptcy_court,
+    normalise_docket_number,
+    parse_docket_number,
+)
 from ipsentry.crawlers.parsers.schedule_a import (
     MarketplaceRef,
     brand_from_plaintiff,
     brands_asserted,
     brands_in_text,
-    case_key,
     country_from_party_info,
-    court_id_from_abbreviation,
-    court_id_from_url,
     defendant_from_caption,
     firm_from_contact,
     ip_nature,
-    is_bankruptcy_court,
     is_schedule_a,
     law_firms_in_text,
     marketplace_refs,
     most_significant_stage,
-    normalise_docket_number,
-    parse_docket_number,
     plaintiff_from_caption,
     role_from_party_type,
     schedule_defendants,
