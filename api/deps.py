@@ -1,23 +1,32 @@
-"""Request dependencies: the app context, a database session, and the caller (API key)."""
+"""Request dependencies of the REST API: the app context, a database session, the caller
+(API key) and the role checks.  Object-level rules live in ``access``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from annotated_types import Ge, Le
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ipsentry.api.access import Principal
+from ipsentry.api.schemas import ErrorOut
 from ipsentry.core.models import ApiKey, User
 from ipsentry.core.security import api_key_lookup, api_key_matches
 from ipsentry.service.context import AppContext
 
+__all__ = ["Principal"]
+
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
+
+# Ids are 32-bit in every store we run on; a larger number can only be a miss, and is refused
+# before it reaches the database (where it would be an overflow error, not a 404).
+MAX_ID = 2**31 - 1
 
 
 def get_context(request: Request) -> AppContext:
@@ -29,20 +38,10 @@ def get_session(context: Annotated[AppContext, Depends(get_context)]) -> Iterato
         yield session
 
 
-@dataclass(frozen=True)
-class Principal:
-    user_id: int
-    username: str
-    role: str  # admin | analyst | enterprise
-    enterprise_id: int | None
-
-    @property
-    def is_staff(self) -> bool:
-        """Admins and guidance-center analysts read everything."""
-        return self.role in ("admin", "analyst")
-
-    def can_see_enterprise(self, enterprise_id: int | None) -> bool:
-        return self.is_staff or (enterprise_id is not None and enterprise_id == self.enterprise_id)
+# Committed when the endpoint returns, before the response is sent: the caller never sees a
+# success that is then rolled back, and background tasks (retro-matching) start after the
+# write lock is released instead of waiting on it.
+_session = Depends(get_session, scope="function")
 
 
 def _unauthorized(reason: str) -> HTTPException:
@@ -51,8 +50,12 @@ def _unauthorized(reason: str) -> HTTPException:
     )
 
 
+def principal_of(user: User) -> Principal:
+    return Principal(user.id, user.username, user.role, user.enterprise_id, user.language or "zh-CN")
+
+
 def get_principal(
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, _session],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header_key: Annotated[str | None, Depends(_header)],
 ) -> Principal:
@@ -67,7 +70,7 @@ def get_principal(
     if not user.active:
         raise _unauthorized("this user is disabled")
     row.last_used_at = datetime.now(UTC)
-    return Principal(user.id, user.username, user.role, user.enterprise_id)
+    return principal_of(user)
 
 
 def require_staff(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
@@ -77,18 +80,36 @@ def require_staff(principal: Annotated[Principal, Depends(get_principal)]) -> Pr
 
 
 def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    if principal.role != "admin":
+    if not principal.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
     return principal
 
 
 ContextDep = Annotated[AppContext, Depends(get_context)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, _session]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 StaffDep = Annotated[Principal, Depends(require_staff)]
 AdminDep = Annotated[Principal, Depends(require_admin)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+PositiveId = Annotated[int, Ge(1), Le(MAX_ID)]
 
 
 def not_found(what: str) -> HTTPException:
     # The same answer for "missing" and "not yours": no probing for other enterprises' ids.
     return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")
+
+
+def forbidden(reason: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, reason)
+
+
+def unprocessable(reason: str) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, reason)
+
+
+# Documented on every router, so the OpenAPI document lists the error answers too.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"description": "no or invalid API key", "model": ErrorOut},
+    403: {"description": "the caller's role may not do this", "model": ErrorOut},
+    404: {"description": "not found, or not the caller's", "model": ErrorOut},
+}

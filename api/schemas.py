@@ -11,6 +11,17 @@ from ipsentry.core.documents import Document, Match, Party
 from ipsentry.core.registry import Brand
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+Severity = Literal["info", "low", "medium", "high", "critical"]
+Rate = Literal["immediate", "daily", "weekly"]
+Language = Literal["zh-CN", "en"]
+Role = Literal["admin", "analyst", "enterprise"]
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="why the request was refused")
+
+
+# ----------------------------------------------------------------------------- documents
 
 
 class DocumentOut(BaseModel):
@@ -31,8 +42,10 @@ class DocumentOut(BaseModel):
     products: list[str]
     classes: list[int]
     industries: list[str]
-    matches: list[Match]
-    highlights: dict[str, str] = Field(default_factory=dict)
+    matches: list[Match] = Field(description="enterprises recognised, with role, variant and evidence")
+    highlights: dict[str, str] = Field(
+        default_factory=dict, description="field → snippet, matched terms in <mark>…</mark>, HTML-escaped"
+    )
     score: float | None = None
 
     @classmethod
@@ -54,6 +67,44 @@ class SearchPage(BaseModel):
     facets: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
+# ----------------------------------------------------------------------------- cases
+
+
+class CaseSummary(BaseModel):
+    id: str
+    kind: str
+    title: str
+    authority: str | None
+    current_stage: str
+    first_seen: date | None
+    last_seen: date | None
+    documents: int
+
+
+class CasePage(BaseModel):
+    total: int
+    page: int
+    size: int
+    items: list[CaseSummary]
+
+
+class CaseEventOut(BaseModel):
+    stage: str
+    occurred: date | None
+    document_id: str
+    title: str
+
+
+class CaseDetail(CaseSummary):
+    timeline: list[CaseEventOut] = Field(description="stages reached, oldest first")
+    parties: list[Party] = Field(description="every party named by the case's documents, once")
+    matches: list[Match] = Field(description="registered enterprises recognised in the case")
+    document_list: list[DocumentOut]
+
+
+# ----------------------------------------------------------------------------- enterprises
+
+
 class EnterpriseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,8 +117,8 @@ class EnterpriseIn(BaseModel):
     stores: list[str] = Field(default_factory=list)
     seller_ids: list[str] = Field(default_factory=list)
     subsidiaries: list[str] = Field(default_factory=list)
-    region_province: str | None = None
-    region_city: str | None = None
+    region_province: str | None = Field(default=None, max_length=64)
+    region_city: str | None = Field(default=None, max_length=64)
     industries: list[str] = Field(default_factory=list)
     contact_email: EmailStr | None = None
 
@@ -86,6 +137,37 @@ class EnterpriseOut(EnterpriseIn):
     updated_at: datetime
 
 
+class RiskItem(BaseModel):
+    document_id: str
+    title: str
+    risk_kind: str
+    stage: str
+    severity: str
+    role: str
+    match_kind: str
+    variant: str
+    evidence: str
+    case_id: str | None
+    published: date | None
+
+
+class EnterpriseRisk(BaseModel):
+    """What the enterprise is exposed to: its matched documents counted several ways."""
+
+    enterprise_id: int
+    name: str
+    documents: int
+    cases: int
+    by_kind: dict[str, int]
+    by_stage: dict[str, int]
+    by_severity: dict[str, int]
+    by_role: dict[str, int]
+    latest: list[RiskItem]
+
+
+# ----------------------------------------------------------------------------- channels
+
+
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -93,8 +175,18 @@ class ChannelIn(BaseModel):
     name: str = Field(default="", max_length=128)
     target: str = Field(min_length=1, max_length=2000)
     secret: str | None = Field(default=None, max_length=256)
-    language: Literal["zh-CN", "en"] = "zh-CN"
-    enterprise_id: int | None = None
+    language: Language = "zh-CN"
+    enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class ChannelUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=128)
+    target: str | None = Field(default=None, min_length=1, max_length=2000)
+    secret: str | None = Field(default=None, max_length=256)
+    language: Language | None = None
+    enabled: bool | None = Field(default=None, description="true re-enables and replays fresh alerts")
 
 
 class ChannelOut(BaseModel):
@@ -102,7 +194,7 @@ class ChannelOut(BaseModel):
     kind: str
     name: str
     target: str
-    secret: str | None  # masked
+    secret: str | None = Field(description="masked")
     language: str
     enabled: bool
     disabled_reason: str | None
@@ -110,16 +202,37 @@ class ChannelOut(BaseModel):
     created_at: datetime
 
 
+class ChannelTestResult(BaseModel):
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
+    response_excerpt: str | None = None
+    curl: str = Field(default="", description="the same request as a curl command, credentials as variables")
+
+
+# ----------------------------------------------------------------------------- subscriptions
+
+
 class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["enterprise", "search", "region", "industry", "brand", "firm", "keyword"]
     name: str = Field(default="", max_length=200)
-    enterprise_id: int | None = None
+    enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     query: str | None = Field(default=None, max_length=2000)
-    min_severity: Literal["info", "low", "medium", "high", "critical"] = "low"
-    rate: Literal["immediate", "daily", "weekly"] = "immediate"
-    channel_ids: list[int] = Field(default_factory=list)
+    min_severity: Severity = "low"
+    rate: Rate = "immediate"
+    channel_ids: list[int] = Field(default_factory=list, max_length=50)
+
+
+class SubscriptionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    min_severity: Severity | None = None
+    rate: Rate | None = None
+    active: bool | None = None
+    channel_ids: list[int] | None = Field(default=None, max_length=50)
 
 
 class SubscriptionOut(BaseModel):
@@ -133,6 +246,33 @@ class SubscriptionOut(BaseModel):
     active: bool
     channel_ids: list[int]
     created_at: datetime
+    has_feed: bool = False
+
+
+class WeekCount(BaseModel):
+    first_day: date
+    last_day: date = Field(description="inclusive")
+    count: int
+
+
+class HitPreview(BaseModel):
+    """How often the subscription would have fired: the stored documents it selects per week
+    (an upper bound: alerts also apply the minimum severity and dedupe a case's stage)."""
+
+    query: str = Field(description="the query the estimate ran, in the query language")
+    per_week: float
+    weeks: list[WeekCount] = Field(description="oldest first; the last ends today")
+    total: int = Field(description="documents selected over these weeks")
+
+
+class FeedTokenOut(BaseModel):
+    subscription_id: int
+    atom_url: str = Field(description="holds the secret token: shown once, keep it private")
+    rss_url: str
+    created_at: datetime
+
+
+# ----------------------------------------------------------------------------- alerts, deliveries
 
 
 class AlertOut(BaseModel):
@@ -153,6 +293,132 @@ class AlertOut(BaseModel):
 class AlertPage(BaseModel):
     total: int
     items: list[AlertOut]
+
+
+class DeliveryAttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    attempted_at: datetime
+    ok: bool
+    status_code: int | None
+    response_excerpt: str | None
+    error: str | None
+    duration_ms: float
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    alert_id: int | None
+    digest_id: int | None
+    channel_id: int
+    channel_name: str
+    channel_kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    attempt_log: list[DeliveryAttemptOut]
+
+
+class DeliveryPage(BaseModel):
+    total: int
+    items: list[DeliveryOut]
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+class CrawlRunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    ok: bool
+    requests: int
+    items: int
+    new_documents: int
+    updated_documents: int
+    errors: int
+    error_samples: list[Any]
+    message: str | None
+
+
+class SourceHealth(BaseModel):
+    source: str
+    status: Literal["ok", "failing", "stale", "never_run"]
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    last_run: CrawlRunOut | None
+    runs: int = Field(description="runs recorded")
+    failed_runs: int
+    documents: int = Field(description="documents of this source in the index")
+    newest_published: date | None
+    lag_hours: float | None = Field(description="hours since the last successful run")
+
+
+# ----------------------------------------------------------------------------- users, keys
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=2, max_length=128, pattern=r"^[\w.@+-]+$")
+    role: Role
+    enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    password: str | None = Field(default=None, min_length=10, max_length=256)
+    email: EmailStr | None = None
+    language: Language = "zh-CN"
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    password: str | None = Field(default=None, min_length=10, max_length=256)
+    email: EmailStr | None = None
+    language: Language | None = None
+    active: bool | None = None
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    role: str
+    enterprise_id: int | None
+    email: str | None
+    language: str
+    active: bool
+    created_at: datetime
+    has_password: bool
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=128)
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    prefix: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="the whole key: shown this once, stored only hashed")
 
 
 class ImportReport(BaseModel):

@@ -3,50 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from ipsentry.api.app import create_app
-from ipsentry.core.db import transaction
-from ipsentry.core.registry_io import read_registry_file
-from ipsentry.core.registry_store import upsert_records
-from ipsentry.core.users import create_user, issue_api_key
-from ipsentry.crawlers.parsers.registry import get_parser
-from ipsentry.service.demo import SAMPLE_REGISTRY
 from ipsentry.service.ingest import ingest
-
-SEARCH_SAMPLE = "itc337/federal_register_337_titles_abstracts.json"
-RAW_TEXT_SAMPLE = "itc337/fr_raw_text_2026-02297.html"
-
-
-@pytest.fixture
-def api(app_context: Any, samples_dir: Path) -> Iterator[dict[str, Any]]:
-    """The app with the sample registry and the real sample documents ingested, and three
-    callers: an admin, the Innoscience (Suzhou) enterprise and the Realtek enterprise."""
-    records, _ = read_registry_file(SAMPLE_REGISTRY)
-    with transaction(app_context.session_factory) as session:
-        created, _ = upsert_records(session, records)
-        ids = dict(zip([record.external_id for record in records], created, strict=True))
-        admin = create_user(session, username="admin", role="admin")
-        suzhou = create_user(
-            session, username="suzhou", role="enterprise", enterprise_id=ids["demo-innoscience-suzhou"]
-        )
-        realtek = create_user(
-            session, username="realtek", role="enterprise", enterprise_id=ids["demo-realtek"]
-        )
-        keys = {
-            name: issue_api_key(session, user)
-            for name, user in (("admin", admin), ("suzhou", suzhou), ("realtek", realtek))
-        }
-    documents = get_parser("federal-register")((samples_dir / SEARCH_SAMPLE).read_bytes()).documents
-    documents += get_parser("federal-register-text")((samples_dir / RAW_TEXT_SAMPLE).read_bytes()).documents
-    ingest(app_context, documents)
-    with TestClient(create_app(app_context)) as client:
-        yield {"client": client, "ids": ids, "keys": keys, "documents": documents, "context": app_context}
 
 
 def _as(api: dict[str, Any], who: str) -> dict[str, str]:
