@@ -23,6 +23,10 @@ def build_payload(subscription: Subscription, hit: Hit) -> dict[str, Any]:
     """A JSON-serialisable dict with everything a message needs, in any channel or language."""
     document = hit.document
     match = hit.match
+    if match is not None and subscription.enterprise_id not in (None, match.enterprise_id):
+        # An enterprise's own subscription (a saved search, say) never learns which OTHER
+        # registered enterprise a document named.
+        match = None
     enterprise: dict[str, Any] | None = None
     if match is not None:
         enterprise = {

@@ -214,8 +214,12 @@ def user_create(
     enterprise: Annotated[
         str | None, typer.Option(help="external id of the enterprise (role enterprise)")
     ] = None,
+    password: Annotated[
+        bool, typer.Option("--password", help="also set a web-console password (asked for, not echoed)")
+    ] = False,
 ) -> None:
     """Create a user and print its API key (shown once)."""
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
     from sqlalchemy import select
 
     from ipsentry.core.db import transaction
@@ -232,7 +236,9 @@ def user_create(
                 raise typer.Exit(2)
             enterprise_id = row.id
         try:
-            user = create_user(session, username=username, role=role, enterprise_id=enterprise_id)
+            user = create_user(
+                session, username=username, role=role, enterprise_id=enterprise_id, password=secret
+            )
         except ValueError as error:
             err.print(f"[red]{error}[/]")
             raise typer.Exit(2) from error
