@@ -277,7 +277,7 @@ def demo(
             _print_demo(report, context.settings)
         if once:
             return
-        _serve_demo(context, host, port, report.api_key)
+        _serve_demo(context, host, port, report)
     finally:
         server.stop()
         context.close()
@@ -296,15 +296,20 @@ def _print_demo(report, settings: Settings) -> None:  # type: ignore[no-untyped-
     console.print(f"数据 data: {settings.resolved_database_url} and {settings.resolved_index_path}")
 
 
-def _serve_demo(context, host: str, port: int, api_key: str) -> None:  # type: ignore[no-untyped-def]
+def _serve_demo(context, host: str, port: int, report) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
     from ipsentry.api.app import create_app
+    from ipsentry.service.demo import DEMO_ADMIN
 
     base = f"http://{host}:{port}"
-    console.print(f"\nAPI: {base}/docs   ·   console: {base}/")
-    console.print(f"API key (demo admin, shown once): [bold]{api_key}[/]")
-    console.print(f"try: curl -H 'Authorization: Bearer {api_key}' '{base}/api/v1/documents?q=exclusion'")
+    console.print(
+        f"\n控制台 console: {base}/login  user [bold]{DEMO_ADMIN}[/]  password [bold]{report.password}[/]"
+    )
+    console.print(f"API: {base}/openapi.json  key (shown once): [bold]{report.api_key}[/]")
+    console.print(
+        f"try: curl -H 'Authorization: Bearer {report.api_key}' '{base}/api/v1/documents?q=exclusion'"
+    )
     console.print("Ctrl-C to stop.")
     uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
 
@@ -312,8 +317,10 @@ def _serve_demo(context, host: str, port: int, api_key: str) -> None:  # type: i
 def _register_subcommands() -> None:
     """Commands kept in their own modules (each about one job)."""
     from ipsentry.cli_backfill import backfill as backfill_command
+    from ipsentry.cli_tag import tag as tag_command
 
     app.command(name="backfill")(backfill_command)
+    app.command(name="tag")(tag_command)
 
 
 _register_subcommands()

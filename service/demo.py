@@ -6,6 +6,7 @@ delivers (to a console channel), then reports what it did."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from ipsentry.core.db import transaction
 from ipsentry.core.models import Alert, Channel, DocumentMatch, Enterprise, Subscription, User
 from ipsentry.core.registry_io import read_registry_file
 from ipsentry.core.registry_store import upsert_records
+from ipsentry.core.security import hash_password
 from ipsentry.core.users import create_user, issue_api_key
 from ipsentry.crawlers.fixture_server import FixtureServer
 from ipsentry.service.context import AppContext, build_context
@@ -36,10 +38,13 @@ class DemoReport:
     delivered: int
     crawl: CrawlReport
     api_key: str
+    password: str
     respondent_alerts: list[str]
 
 
-def _ensure_registry_and_watches(context: AppContext, registry: Path) -> str:
+def _ensure_registry_and_watches(context: AppContext, registry: Path) -> tuple[str, str]:
+    """Imports the registry, makes sure the demo admin and an enterprise watch per enterprise
+    exist, and returns a fresh API key and console password for the demo admin."""
     records, problems = read_registry_file(registry)
     if problems:
         raise ValueError(f"{registry}: {problems[0]}")
@@ -48,6 +53,8 @@ def _ensure_registry_and_watches(context: AppContext, registry: Path) -> str:
         admin = session.scalar(select(User).where(User.username == DEMO_ADMIN))
         if admin is None:
             admin = create_user(session, username=DEMO_ADMIN, role="admin")
+        password = secrets.token_urlsafe(9)  # new each run: it is printed, never stored in clear
+        admin.password_hash = hash_password(password)
         api_key = issue_api_key(session, admin, name="demo")
         for enterprise in session.scalars(select(Enterprise)):
             exists = session.scalar(
@@ -74,7 +81,7 @@ def _ensure_registry_and_watches(context: AppContext, registry: Path) -> str:
                     channels=[console],
                 )
             )
-    return api_key
+    return api_key, password
 
 
 def run_demo(
@@ -88,7 +95,7 @@ def run_demo(
     # The fixture server is on this machine: the politeness owed to the real site is not needed.
     settings = settings.model_copy(update={"sources": sources, "federal_register_max_rps": 100.0})
     context = build_context(settings)
-    api_key = _ensure_registry_and_watches(context, registry)
+    api_key, password = _ensure_registry_and_watches(context, registry)
     crawl = crawl_source(context, "federal_register", since=DEMO_SINCE)
     worker = DeliveryWorker(context.session_factory, settings)
     delivered = 0
@@ -113,6 +120,7 @@ def run_demo(
         delivered=delivered,
         crawl=crawl,
         api_key=api_key,
+        password=password,
         respondent_alerts=respondent_alerts,
     )
     return report, context, server

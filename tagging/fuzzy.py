@@ -92,7 +92,7 @@ def _generic_list() -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def _near_generic(word: str) -> str | None:
+def near_generic(word: str) -> str | None:
     """The generic word ``word`` is one typo away from ("shenzen" → "shenzhen"), if any."""
     if len(word) < 5 or not word.isascii():
         return None
@@ -115,7 +115,7 @@ class NameShape:
         found_places: set[str] = set()
         for word, is_generic in merge_generic(tokens):
             if not is_generic and tolerant:
-                corrected = _near_generic(word)
+                corrected = near_generic(word)
                 if corrected is not None:
                     word, is_generic = corrected, True
             if not is_generic:

@@ -234,6 +234,11 @@ CANONICAL_WORDS: dict[str, str] = {
 # Words dropped from every name and text token stream ("&" becomes "and" in names but a space in
 # text, so neither may count).
 STOP_WORDS = frozenset({"and", "the"})
+# A word dropped when the word given here follows it (stop words between do not count): 科技 is
+# translated "Technology", "Science and Technology" and "Sci-Tech" alike, so "Shenzhen Zhengming
+# Science and Technology" (337-TA-1424) is the registry's "深圳市正明科技" = "Shenzhen Zhengming
+# Technology".  Generic words only, like CANONICAL_WORDS.
+DROPPED_BEFORE: dict[str, str] = {"science": "technology", "sci": "technology"}
 
 # English generic words that are not translations of the table above.
 _EXTRA_GENERIC_WORDS = (
@@ -297,6 +302,21 @@ def _tables() -> tuple[frozenset[str], frozenset[str], dict[str, str]]:
 
 def canonical_word(token: str) -> str:
     return CANONICAL_WORDS.get(token, token)
+
+
+def dropped_positions(words: Sequence[str]) -> set[int]:
+    """Positions of the words DROPPED_BEFORE removes from canonical ``words``."""
+    dropped: set[int] = set()
+    for position, word in enumerate(words):
+        follower = DROPPED_BEFORE.get(word)
+        if follower is None:
+            continue
+        after = position + 1
+        while after < len(words) and words[after] in STOP_WORDS:
+            after += 1
+        if after < len(words) and words[after] == follower:
+            dropped.add(position)
+    return dropped
 
 
 def place_words() -> frozenset[str]:

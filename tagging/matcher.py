@@ -29,7 +29,15 @@ from functools import lru_cache
 
 from ipsentry.core.documents import Document, Match, Party, Role
 from ipsentry.core.registry import EnterpriseRecord
-from ipsentry.tagging.fuzzy import CUTOFF, FuzzyIndex, NameShape, is_close, places_conflict, same_skeleton
+from ipsentry.tagging.fuzzy import (
+    CUTOFF,
+    FuzzyIndex,
+    NameShape,
+    is_close,
+    near_generic,
+    places_conflict,
+    same_skeleton,
+)
 from ipsentry.tagging.industries import document_industries
 from ipsentry.tagging.lexicon import (
     is_generic_name,
@@ -161,10 +169,11 @@ class EnterpriseMatcher:
             owners = self._names.owners(rest.key)
             if owners:
                 # found only once the party's own place was dropped: high only if it is the
-                # enterprise's place too
-                context = places | _places_named(name, party)
+                # enterprise's place too.  Not the address's: a Chinese company is named after
+                # where it is registered, so "Shenzhen Zhengming Technology …, Huizhou, China"
+                # (337-TA-1424) is not 惠州正明科技.
                 return [
-                    NameHit(hit.owner, hit.kind, self._placed(hit, context), 0.95, name, hit.variant)
+                    NameHit(hit.owner, hit.kind, self._placed(hit, places), 0.95, name, hit.variant)
                     for hit in self._exact_hits(rest, owners, name, party)
                 ]
         return self._near_hits(normalized, name)
@@ -304,9 +313,13 @@ def _places_named(name: str, party: Party | None) -> frozenset[str]:
     places = place_words()
     words: set[str] = set()
     for text in (name, party.city if party else None, party.address if party else None):
-        if text:
-            pieces = merge_generic(name_tokens(text))
-            words.update(place_base(word) for word, generic in pieces if generic and word in places)
+        if not text:
+            continue
+        for word, generic in merge_generic(name_tokens(text)):
+            # Addresses are typed by hand: "Xiaman, China" (337-TA-1157) still says Xiamen.
+            place = word if generic else near_generic(word)
+            if place in places:
+                words.add(place_base(place))
     return frozenset(words)
 
 

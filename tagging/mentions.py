@@ -17,7 +17,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ipsentry.tagging.lexicon import CANONICAL_WORDS, LEGAL_LEAD_TOKENS, STOP_WORDS, ZH_LEGAL_SUFFIXES
+from ipsentry.tagging.lexicon import (
+    CANONICAL_WORDS,
+    LEGAL_LEAD_TOKENS,
+    STOP_WORDS,
+    ZH_LEGAL_SUFFIXES,
+    dropped_positions,
+)
 from ipsentry.tagging.name_index import NameIndex
 from ipsentry.tagging.normalize import normalize_text
 
@@ -52,6 +58,8 @@ def find_mentions(text: str, index: NameIndex, *, single_words: bool = False) ->
 
 def _latin_hits(text: str, normalized: str, index: NameIndex, single_words: bool) -> list[TextHit]:
     words = [CANONICAL_WORDS.get(word, word) for word in normalized.split()]
+    # Skipped like stop words, not removed: word positions must stay those of the text.
+    dropped = dropped_positions(words)
     is_start = index.is_start
     has_prefix = index.has_prefix
     found: list[tuple[int, int, str]] = []  # (first word, end word, key)
@@ -65,7 +73,7 @@ def _latin_hits(text: str, normalized: str, index: NameIndex, single_words: bool
         while end < count and end - first < MAX_WORDS:
             word = words[end]
             end += 1
-            if word in STOP_WORDS:
+            if word in STOP_WORDS or end - 1 in dropped:
                 continue
             joined += word
             if not has_prefix(joined):

@@ -27,6 +27,7 @@ from ipsentry.tagging.lexicon import (
     ZH_LEGAL_FORMS,
     ZH_LEGAL_SUFFIXES,
     canonical_word,
+    dropped_positions,
     location_words,
 )
 
@@ -99,7 +100,9 @@ class NormalizedName:
 def name_tokens(name: str) -> list[str]:
     """Lowercase words of a name, width- and punctuation-free, generic spellings folded."""
     folded = unicodedata.normalize("NFKC", name).casefold().replace("&", " and ")
-    return [canonical_word(token) for token in normalize_text(folded).split() if token not in STOP_WORDS]
+    words = [canonical_word(token) for token in normalize_text(folded).split() if token not in STOP_WORDS]
+    dropped = dropped_positions(words)
+    return [word for position, word in enumerate(words) if position not in dropped] if dropped else words
 
 
 def normalize_name(name: str) -> NormalizedName:

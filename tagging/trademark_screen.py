@@ -1,0 +1,931 @@
+"""Trademark squatting screen: new third-party marks against every registered brand's variants.
+
+One day of USPTO filings is tens of thousands of marks; the registry holds up to a hundred
+thousand brands with several variants each.  Scoring every pair (billions) is minutes of work,
+so the screen finds the pairs that can reach the threshold through an index and scores only
+those, with rapidfuzz ``ratio`` on comparison keys (``trademark_variants.comparison_key``):
+
+1. ``ratio >= t`` is an indel distance of at most ``floor((1 - t)(|a| + |b|))``: a handful of
+   deletions for brand-length keys (two for two 8-letter keys at 0.85).  Two strings within
+   that distance meet in a common subsequence, reached by deleting x characters from the mark
+   and y from the key.  So every key is indexed under its variants with up to two characters
+   deleted (one for keys longer than ``WHOLE_DEPTH_UP_TO``), and every mark probes with its
+   own: a shared variant is a candidate ("symmetric deletion", as in SymSpell).  Only the
+   (x, y) that some pair of lengths can need are enumerated.
+2. Pairs that need more deletions on one side (only long strings allow them) are found by
+   halves: the longer string is cut in two, one half pair then holds at most half the
+   deletions, and the halves are matched by their own deletion variants.  Mark lengths where
+   that would take more probes than there are keys of feasible lengths (very long marks) score
+   those few keys exhaustively instead.  Every step is exact: no pair that reaches the
+   threshold is lost.
+3. Candidates are cut by length feasibility and by class overlap (class bitmasks), and scored
+   in one vectorised call (``process.cpdist``).
+4. Keys too short to fuzz (initials, two-character Chinese brands) are matched exactly, and
+   Chinese marks are also searched for brands they contain.
+
+Besides the whole mark, each word sequence of the mark is screened (a brand plus a generic
+word is the commonest squat: "HUAWEI PHONE"), as are the USPTO pseudo-mark, translation and
+transliteration statements.  Filings by the enterprise itself or one of its listed subsidiaries
+are left out; names are compared through the shared normalisation and pinyin bridge
+(``tagging/normalize.py``, ``tagging/variants.py``), so "Co., Ltd." spellings and the pinyin of
+a Chinese name count as the enterprise.  Every candidate says which variant matched, how,
+which classes overlap, who filed it from where, and until when it can be opposed.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import operator
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from ipsentry.core.documents import Document, Match, Party, RiskKind, Role, Severity
+from ipsentry.core.registry import Brand, EnterpriseRecord
+from ipsentry.core.stages import adverse_severity
+from ipsentry.tagging.normalize import compact_key, name_key, split_aliases
+from ipsentry.tagging.opposition import OppositionWindow, opposition_window
+from ipsentry.tagging.trademark_variants import (
+    EXACT_ONLY_KINDS,
+    BrandVariant,
+    brand_variants,
+    comparison_key,
+    has_cjk,
+    normalise_text,
+)
+from ipsentry.tagging.variants import enterprise_variants, place_of
+
+DEFAULT_THRESHOLD = 0.85
+# Below this key length a one-letter change makes another word: such keys match exactly only.
+MIN_FUZZY_LEN = 4
+# Deletions enumerated on whole strings: two while strings are short (their variants are few
+# and the halves of short strings are too short to be selective), one beyond that length.
+WHOLE_DEPTH = 2
+WHOLE_DEPTH_UP_TO = 14
+# Deletions enumerated on halves; pairs that need more (marks and keys of 20+ letters both)
+# are scored exhaustively, there being few keys that long.
+MAX_HALF_DEPTH = 2
+# Score a mark length's feasible keys exhaustively when they number fewer than this many times
+# its probes (measured: a probe costs about as much as scoring a handful of pairs).
+EXHAUSTIVE_FACTOR = 8.0
+EXHAUSTIVE_CHUNK = 4_000_000  # cells of one exhaustive score matrix
+# A brand found inside a longer mark (as its words, or inside a Chinese mark) ranks a little
+# below a mark that is the brand itself.
+PART_OF_MARK_FACTOR = 0.95
+# Word sequences of a mark screened on their own (one to three words).
+MAX_WORDS_IN_PART = 3
+# A dead mark (abandoned, cancelled) can no longer hurt anyone.
+DEFAULT_SKIP_STAGES = frozenset({"abandoned", "cancelled"})
+
+WHOLE, PREFIX, SUFFIX = 0, 1, 2  # tags of the indexed pieces
+_ANY_CLASS = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+_GOLDEN = 0x9E3779B97F4A7C15
+_MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's multiplier: spreads hashes over the top bits
+_BASE = 0x100000001B3  # polynomial hash base (odd, so powers never vanish modulo 2**64)
+_POWERS = [pow(_BASE, n, 2**64) for n in range(128)]
+_QUOTED_RE = re.compile(r"[\"“”‘’']([^\"“”‘’']{2,80})[\"“”‘’']")
+_TRANSLITERATE_RE = re.compile(r"translit\w*\s+(?:to|as)\s+(.+?)(?:\s+and\s+this|\s+which|[.;]|$)", re.I)
+
+
+@dataclass(frozen=True)
+class SquatCandidate:
+    """One third-party filing that resembles one enterprise brand, with the evidence."""
+
+    document_id: str
+    serial: str
+    office: str
+    mark: str
+    matched_field: str  # "mark", "mark words", "pseudo_mark", "translation", "transliteration"
+    matched_text: str
+    applicant: str | None
+    applicant_country: str | None
+    enterprise_index: int  # position in the records the screen was built from
+    enterprise_id: int | None
+    enterprise_external_id: str
+    enterprise_name: str
+    brand: str
+    variant: str
+    variant_kind: str
+    measure: str  # "identical", "ratio", "ratio after look-alike folding", "contains"
+    similarity: float  # the measure's value, 0..1
+    score: float  # similarity, reduced when only part of the mark matched
+    overlapping_classes: tuple[int, ...]  # empty when the brand is registered for any class
+    brand_classes: tuple[int, ...]  # as registered, with coordinated classes; empty = any class
+    stage: str
+    opposition: OppositionWindow | None
+
+    @functools.cached_property
+    def reasons(self) -> tuple[str, ...]:
+        """Why this is a candidate, in words: which variant and how similar, which classes,
+        who filed from where, until when it can be opposed.  Worded on demand: a screening day
+        makes tens of thousands of candidates and reads the reasons of few."""
+        reasons = [
+            f"{self.matched_field} '{self.matched_text}' vs brand '{self.brand}' variant '{self.variant}' "
+            f"({self.variant_kind}): {self.measure} {self.similarity:.2f}",
+            (
+                f"classes overlap: {', '.join(str(c) for c in self.overlapping_classes)}"
+                if self.overlapping_classes
+                else "brand registered for any class"
+                if not self.brand_classes
+                else "filing lists no class"
+            ),
+            f"applicant: {self.applicant or 'unknown'} ({self.applicant_country or 'country unknown'})",
+        ]
+        window = self.opposition
+        if window is not None:
+            reasons.append(
+                f"opposition deadline {window.deadline.isoformat()} ({window.expected})"
+                if window.deadline
+                else f"opposition: {window.expected}"
+            )
+        return tuple(reasons)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready, as the CLI prints it."""
+        return {
+            "document_id": self.document_id,
+            "serial": self.serial,
+            "office": self.office,
+            "mark": self.mark,
+            "matched_field": self.matched_field,
+            "matched_text": self.matched_text,
+            "applicant": self.applicant,
+            "applicant_country": self.applicant_country,
+            "enterprise_id": self.enterprise_id,
+            "enterprise_external_id": self.enterprise_external_id,
+            "enterprise_name": self.enterprise_name,
+            "brand": self.brand,
+            "variant": self.variant,
+            "variant_kind": self.variant_kind,
+            "measure": self.measure,
+            "similarity": self.similarity,
+            "score": self.score,
+            "classes": list(self.overlapping_classes),
+            "stage": self.stage,
+            "deadline": self.opposition.deadline.isoformat()
+            if self.opposition and self.opposition.deadline
+            else None,
+            "opposition": self.opposition.as_dict() if self.opposition else None,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass
+class _BrandRef:
+    enterprise_index: int
+    brand: Brand
+    classes: frozenset[int]  # with coordinated classes; empty = any class
+    mask: np.uint64
+
+
+@dataclass
+class _Query:
+    document_index: int
+    field: str
+    text: str  # as written in the filing
+    key: str
+    whole: bool  # the whole field, not a part of it
+
+
+@dataclass
+class _Hit:
+    query: _Query
+    key: str
+    similarity: float
+    measure: str
+
+
+@dataclass(frozen=True)
+class _OwnNames:
+    """An enterprise's names as name keys, for the own-filing test."""
+
+    strong: frozenset[str]
+    weak: frozenset[str]  # place-less forms: its own only when the filer sits in its place
+    place: str | None
+
+
+@dataclass
+class _Filing:
+    """What the candidates of one document share, computed once."""
+
+    classes: frozenset[int]
+    applicant: Party | None
+    applicant_names: list[tuple[str, str]]  # (name key, compact address) per applicant name
+    opposition: OppositionWindow | None
+
+
+def class_mask(classes: Iterable[int]) -> np.uint64:
+    """Nice classes as a bitmask (bit n = class n); no class at all means any class."""
+    bits = 0
+    for nice_class in classes:
+        if 1 <= nice_class <= 63:
+            bits |= 1 << nice_class
+    return np.uint64(bits) if bits else _ANY_CLASS
+
+
+def statement_terms(text: str) -> list[str]:
+    """The words a translation or transliteration statement gives: its quoted terms, else what
+    follows "transliterate(s) to"; USPTO writes both as sentences around the terms."""
+    quoted = [m.strip() for m in _QUOTED_RE.findall(text) if m.strip()]
+    if quoted:
+        return quoted
+    found = _TRANSLITERATE_RE.search(text)
+    return [found.group(1).strip()] if found else []
+
+
+def own_names(record: EnterpriseRecord) -> _OwnNames:
+    """The name keys an enterprise files under: every registry name and subsidiary with the
+    forms the shared bridge derives (legal-form spellings, pinyin of the Chinese name)."""
+    strong: set[str] = set()
+    weak: set[str] = set()
+    for variant in enterprise_variants(record):
+        (weak if variant.weak else strong).add(variant.key)
+    return _OwnNames(frozenset(strong), frozenset(weak - strong), place_of(record))
+
+
+def is_own_filing(names: _OwnNames, filing_names: Iterable[tuple[str, str]]) -> bool:
+    """Whether one of the filer's (name key, compact address) is the enterprise."""
+    for key, address in filing_names:
+        if key in names.strong:
+            return True
+        if key in names.weak and names.place and names.place in address:
+            return True
+    return False
+
+
+def applicant_names(parties: Iterable[Party]) -> list[tuple[str, str]]:
+    """(name key, compact city and address) of every name the applicants go by."""
+    found: list[tuple[str, str]] = []
+    for party in parties:
+        address = compact_key(" ".join(p for p in (party.city, party.address) if p))
+        for written in (party.name, *party.aliases):
+            for name in split_aliases(written):
+                if key := name_key(name):
+                    found.append((key, address))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The blocking index
+#
+# ``ratio(a, b) = 1 - indel(a, b) / (|a| + |b|)``, so a mark a and a key b reach the threshold t
+# exactly when their indel distance d (characters deleted from both to reach a common
+# subsequence) is at most ``dmax = floor((1 - t)(|a| + |b|))``.  With x of those deletions in a
+# and y in b, ``x + y = d`` and ``x - y = |a| - |b|``: the two lengths and d fix x and y.
+
+
+class _Spec(NamedTuple):
+    """A piece of a string with ``depth`` characters deleted from it (every choice of them).
+    A mark's piece meets the key pieces of the same ``tag`` whose deletions leave the same text."""
+
+    # (WHOLE | PREFIX | SUFFIX, length of the key's piece, deletions from the key's piece): a
+    # probe meets only the key pieces of the (x, y) it was made for, nothing a longer or
+    # shorter key would share with it by chance.
+    tag: tuple[int, int, int]
+    start: int
+    length: int
+    depth: int
+
+
+@dataclass
+class _Plan:
+    """What is indexed of a key of each length and probed with a mark of each length."""
+
+    entries: dict[int, set[_Spec]] = field(default_factory=lambda: defaultdict(set))
+    probes: dict[int, set[_Spec]] = field(default_factory=lambda: defaultdict(set))
+    partners: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    exhaustive: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _max_indel(threshold: float, total: int) -> int:
+    # ratio = 1 - indel / total >= threshold; the epsilon keeps float rounding on the safe side.
+    return math.floor((1.0 - threshold) * total + 1e-9)
+
+
+def _whole_depth(length: int) -> int:
+    return WHOLE_DEPTH if length <= WHOLE_DEPTH_UP_TO else 1
+
+
+def _half_specs(
+    mark_length: int, key_length: int, x: int, y: int, depth: int
+) -> Iterator[tuple[_Spec, _Spec]]:
+    """(key piece, mark piece) pairs one of which every pair at (x, y) shares.
+
+    Cut the LONGER string in halves: the alignment splits the other string at some point too,
+    and one half pair holds at most ``depth = d // 2`` of the d deletions, x' in the mark's
+    piece and y' in the key's.  Its mark piece with x' deletions then equals its key piece with
+    y' deletions.  A prefix piece starts at 0 in both strings and a suffix piece ends at the end
+    of both, so the pieces' lengths follow from the cut and (x', y')."""
+    for side in (PREFIX, SUFFIX):
+        for x_part in range(min(x, depth) + 1):
+            for y_part in range(min(y, depth - x_part) + 1):
+                if key_length >= mark_length:
+                    key_piece = key_length // 2 if side == PREFIX else key_length - key_length // 2
+                    mark_piece = key_piece + x_part - y_part
+                else:
+                    mark_piece = mark_length // 2 if side == PREFIX else mark_length - mark_length // 2
+                    key_piece = mark_piece + y_part - x_part
+                if key_piece - y_part < 1 or mark_piece - x_part < 1 or key_piece > key_length:
+                    continue
+                tag = (side, key_piece, y_part)
+                yield (
+                    _Spec(tag, 0 if side == PREFIX else key_length - key_piece, key_piece, y_part),
+                    _Spec(tag, 0 if side == PREFIX else mark_length - mark_piece, mark_piece, x_part),
+                )
+
+
+def _variant_count(specs: Iterable[_Spec]) -> int:
+    return sum(math.comb(spec.length, spec.depth) for spec in specs)
+
+
+def _plan(threshold: float, key_counts: dict[int, int], longest_mark: int) -> _Plan:
+    """Per mark length: the pieces to probe, and the key lengths scored exhaustively instead
+    (when the pieces would cost more than scoring the few keys of feasible lengths)."""
+    plan = _Plan()
+    for mark_length in range(MIN_FUZZY_LEN, longest_mark + 1):
+        needs: set[tuple[int, _Spec]] = set()
+        probes: set[_Spec] = set()
+        exhaustive: list[int] = []
+        partners: list[int] = []
+        for key_length in sorted(key_counts):
+            delta = mark_length - key_length
+            most = _max_indel(threshold, mark_length + key_length)
+            if most < abs(delta):
+                continue
+            partners.append(key_length)
+            for distance in range(abs(delta), most + 1, 2):
+                x, y = (distance + delta) // 2, (distance - delta) // 2
+                if x <= _whole_depth(mark_length) and y <= _whole_depth(key_length):
+                    tag = (WHOLE, key_length, y)
+                    needs.add((key_length, _Spec(tag, 0, key_length, y)))
+                    probes.add(_Spec(tag, 0, mark_length, x))
+                elif distance // 2 > MAX_HALF_DEPTH:
+                    if key_length not in exhaustive:
+                        exhaustive.append(key_length)
+                else:
+                    for key_spec, mark_spec in _half_specs(mark_length, key_length, x, y, distance // 2):
+                        needs.add((key_length, key_spec))
+                        probes.add(mark_spec)
+        if not partners:
+            continue
+        plan.partners[mark_length] = partners
+        pairs = sum(key_counts[length] for length in partners)
+        if pairs < EXHAUSTIVE_FACTOR * _variant_count(probes):
+            plan.exhaustive[mark_length] = partners  # a few long keys: score them all
+            continue
+        plan.probes[mark_length] = probes
+        if exhaustive:
+            plan.exhaustive[mark_length] = exhaustive
+        for key_length, spec in needs:
+            plan.entries[key_length].add(spec)
+    return plan
+
+
+@functools.cache
+def _weights(length: int, depth: int) -> np.ndarray:
+    """(length x variants) matrix: a piece's codes times it are the hashes of its variants
+    without ``depth`` characters, one column per choice of the deleted positions."""
+    deletions = list(itertools.combinations(range(length), depth))
+    weights = np.zeros((length, len(deletions)), dtype=np.uint64)
+    for column, deleted in enumerate(deletions):
+        kept = [position for position in range(length) if position not in deleted]
+        for rank, position in enumerate(kept):
+            weights[position, column] = _POWERS[rank]
+    return weights
+
+
+def _variant_hashes(codes: np.ndarray, spec: _Spec) -> np.ndarray:
+    """(strings x variants) hashes of one spec's variants for a matrix of equal-length strings:
+    a polynomial hash of what is left, salted with the tag and that length, then mixed so the
+    top bits (table slots) are uniform."""
+    with np.errstate(over="ignore"):
+        hashes = codes[:, spec.start : spec.start + spec.length] @ _weights(spec.length, spec.depth)
+        kind, piece, depth = spec.tag
+        salt = np.uint64((((kind * 1_000_003 + piece) * 1_000_003 + depth) * _GOLDEN) % 2**64)
+        hashes = (hashes ^ salt) * _MIX
+        return hashes ^ (hashes >> np.uint64(32))
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenation of ``range(start, start + count)`` for each pair, vectorised."""
+    total = int(counts.sum())
+    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+
+
+class _DeletionIndex:
+    """Deletion-neighbourhood index over the fuzzy comparison keys (see the module docstring).
+
+    Entries are kept in one sorted uint64 array, each a variant's hash (high bits) packed with
+    its key row (low bits); a bitmap of the hashes turns most probes away before the slot table
+    is read.  Two different variants can share a hash: that only adds a candidate, which the
+    scorer then rejects; it never loses one."""
+
+    def __init__(self, keys: Sequence[str], masks: np.ndarray, threshold: float) -> None:
+        self.keys = list(keys)
+        self.masks = masks
+        self.threshold = threshold
+        self.lengths = np.fromiter((len(k) for k in self.keys), dtype=np.int64, count=len(self.keys))
+        self.points = np.unique(np.frombuffer("".join(self.keys).encode("utf-32-le"), dtype="<u4")).astype(
+            np.uint32
+        )
+        self.rows_by_length = {
+            int(length): np.flatnonzero(self.lengths == length) for length in np.unique(self.lengths)
+        }
+        longest_key = max(self.rows_by_length, default=0)
+        longest_mark = longest_key
+        while longest_key and _max_indel(threshold, longest_mark + 1 + longest_key) >= (
+            longest_mark + 1 - longest_key
+        ):
+            longest_mark += 1
+        self.longest_mark = longest_mark
+        self.plan = _plan(
+            threshold, {length: rows.size for length, rows in self.rows_by_length.items()}, longest_mark
+        )
+        self.feasible = np.zeros((longest_mark + 1, longest_key + 1), dtype=bool)
+        for mark_length, partners in self.plan.partners.items():
+            self.feasible[mark_length, partners] = True
+        self.row_bits = max(1, (len(self.keys) - 1).bit_length())
+        self._build()
+        self.last_probes = 0
+        self.last_postings = 0
+
+    def _build(self) -> None:
+        parts: list[np.ndarray] = []
+        for length, specs in self.plan.entries.items():
+            rows = self.rows_by_length[length]
+            codes = self._codes([self.keys[i] for i in rows], length)
+            tags = rows.astype(np.uint64)
+            for spec in specs:
+                shift = np.uint64(self.row_bits)
+                parts.append(((_variant_hashes(codes, spec) >> shift) << shift) | tags[:, None])
+        self.entries = np.concatenate([p.reshape(-1) for p in parts]) if parts else np.zeros(0, np.uint64)
+        self.entries.sort()
+        tops = self.entries >> np.uint64(self.row_bits)
+        hash_bits = 64 - self.row_bits
+        # About eight bitmap bits per entry: a probe of an absent variant passes one time in ~8.
+        self.bitmap_bits = min(hash_bits, max(10, int(self.entries.size).bit_length() + 3))
+        marks = tops >> np.uint64(hash_bits - self.bitmap_bits)
+        byte, bit = marks >> np.uint64(3), (marks & np.uint64(7)).astype(np.uint8)
+        self.bitmap = np.zeros((1 << self.bitmap_bits) // 8 + 1, dtype=np.uint8)
+        if byte.size:
+            starts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+            self.bitmap[byte[starts]] = np.bitwise_or.reduceat(np.left_shift(1, bit).astype(np.uint8), starts)
+        # About one entry per slot; slot offsets are int32 (entries stay far below 2**31).
+        self.slot_bits = min(hash_bits, max(8, int(self.entries.size).bit_length()))
+        slots = tops >> np.uint64(hash_bits - self.slot_bits)
+        self.offsets = np.searchsorted(slots, np.arange((1 << self.slot_bits) + 1, dtype=np.uint64))
+        self.offsets = self.offsets.astype(np.int32)
+
+    @property
+    def memory_bytes(self) -> int:
+        return int(self.entries.nbytes + self.bitmap.nbytes + self.offsets.nbytes + self.lengths.nbytes)
+
+    def _codes(self, strings: Sequence[str], length: int) -> np.ndarray:
+        """Strings of one length as a matrix of character codes (1..alphabet); a character no
+        key holds gets a code of its own, so a variant keeping it meets nothing."""
+        points = np.frombuffer("".join(strings).encode("utf-32-le"), dtype="<u4")
+        found = np.searchsorted(self.points, points).clip(max=max(self.points.size - 1, 0))
+        known = self.points[found] == points if self.points.size else np.zeros(points.size, bool)
+        codes = np.where(known, found + 1, self.points.size + 1).astype(np.uint64)
+        return codes.reshape(len(strings), length)
+
+    def candidates(self, queries: Sequence[str], query_masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query row, key row) pairs that may reach the threshold: sharing a variant, or of
+        lengths scored exhaustively and passing; of feasible lengths and overlapping classes.
+        Each pair once."""
+        lengths = np.fromiter((len(q) for q in queries), dtype=np.int64, count=len(queries))
+        found_q: list[np.ndarray] = []
+        found_k: list[np.ndarray] = []
+        probe_hashes: list[np.ndarray] = []
+        probe_rows: list[np.ndarray] = []
+        for length in range(MIN_FUZZY_LEN, self.longest_mark + 1):
+            rows = np.flatnonzero(lengths == length)
+            if rows.size == 0:
+                continue
+            strings = [queries[i] for i in rows]
+            exhaustive = self.plan.exhaustive.get(length)
+            if exhaustive:
+                key_rows = np.concatenate([self.rows_by_length[n] for n in exhaustive])
+                q, k = self._score_all(strings, rows, key_rows)
+                found_q.append(q)
+                found_k.append(k)
+            specs = self.plan.probes.get(length)
+            if specs:
+                codes = self._codes(strings, length)
+                for spec in specs:
+                    hashes = _variant_hashes(codes, spec)
+                    probe_hashes.append(hashes.reshape(-1))
+                    probe_rows.append(np.repeat(rows, hashes.shape[1]))
+        if probe_hashes:
+            q, k = self._look_up(np.concatenate(probe_hashes), np.concatenate(probe_rows))
+            found_q.append(q)
+            found_k.append(k)
+        if not found_q:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        q, k = np.concatenate(found_q), np.concatenate(found_k)
+        keep = self.feasible[lengths[q], self.lengths[k]]
+        keep &= (query_masks[q] & self.masks[k]) != 0
+        pairs = np.sort(q[keep] * len(self.keys) + k[keep])
+        if pairs.size:
+            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+        return pairs // len(self.keys), pairs % len(self.keys)
+
+    def _look_up(self, hashes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.last_probes = int(hashes.size)
+        hash_bits = np.uint64(64 - self.row_bits)
+        tops = hashes >> np.uint64(self.row_bits)
+        marks = tops >> (hash_bits - np.uint64(self.bitmap_bits))
+        present = (self.bitmap[marks >> np.uint64(3)] >> (marks & np.uint64(7)).astype(np.uint8)) & 1
+        passed = np.flatnonzero(present)
+        tops, rows = tops[passed], rows[passed]
+        slots = (tops >> (hash_bits - np.uint64(self.slot_bits))).astype(np.int64)
+        lower = self.offsets[slots].astype(np.int64)
+        counts = self.offsets[slots + 1] - lower
+        walked = _expand(lower, counts)
+        entries = self.entries[walked]
+        same = (entries >> np.uint64(self.row_bits)) == np.repeat(tops, counts)
+        self.last_postings = int(same.sum())
+        key_rows = (entries[same] & np.uint64((1 << self.row_bits) - 1)).astype(np.int64)
+        return np.repeat(rows, counts)[same], key_rows
+
+    def _score_all(
+        self, strings: list[str], rows: np.ndarray, key_rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exhaustive scoring of some marks against some keys (few and long, see _plan)."""
+        choices = _pick(self.keys, key_rows)
+        found_q: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        found_k: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        step = max(1, EXHAUSTIVE_CHUNK // max(len(choices), 1))
+        for start in range(0, len(strings), step):
+            scores = process.cdist(
+                strings[start : start + step],
+                choices,
+                scorer=fuzz.ratio,
+                score_cutoff=self.threshold * 100.0 - 1e-9,
+                workers=-1,
+            )
+            q, k = np.nonzero(scores)
+            found_q.append(rows[start + q])
+            found_k.append(key_rows[k])
+        return np.concatenate(found_q), np.concatenate(found_k)
+
+
+# ---------------------------------------------------------------------------------------------
+# The screen
+
+
+@dataclass
+class TrademarkScreen:
+    """Built once from the registry (``build``), then run on every batch of filings."""
+
+    records: list[EnterpriseRecord]
+    threshold: float
+    brands: list[_BrandRef]
+    variants: dict[str, list[tuple[int, BrandVariant]]]  # key -> (brand index, variant)
+    exact_keys: dict[str, list[tuple[int, BrandVariant]]]  # keys matched only exactly
+    index: _DeletionIndex
+    skip_stages: frozenset[str] = DEFAULT_SKIP_STAGES
+    stats: dict[str, int] = field(default_factory=dict)
+    _own: dict[int, _OwnNames] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        records: Sequence[EnterpriseRecord],
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        coordinated_classes: dict[int, set[int]] | None = None,
+        skip_stages: Iterable[str] = DEFAULT_SKIP_STAGES,
+    ) -> TrademarkScreen:
+        """Index every brand of ``records``.  ``coordinated_classes`` widens a brand's classes
+        (e.g. ``{9: {42}}``: a class-9 brand is also screened against class-42 filings)."""
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError("threshold is a similarity between 0 and 1")
+        coordinated = coordinated_classes or {}
+        brands: list[_BrandRef] = []
+        variants: dict[str, list[tuple[int, BrandVariant]]] = defaultdict(list)
+        exact_keys: dict[str, list[tuple[int, BrandVariant]]] = defaultdict(list)
+        for enterprise_index, record in enumerate(records):
+            for brand in record.brands:
+                classes = set(brand.classes)
+                for nice_class in brand.classes:
+                    classes |= coordinated.get(nice_class, set())
+                brand_index = len(brands)
+                brands.append(_BrandRef(enterprise_index, brand, frozenset(classes), class_mask(classes)))
+                for variant in brand_variants(brand):
+                    fuzzy = len(variant.key) >= MIN_FUZZY_LEN and variant.kind not in EXACT_ONLY_KINDS
+                    (variants if fuzzy else exact_keys)[variant.key].append((brand_index, variant))
+        fuzzy_keys = list(variants)
+        masks = np.fromiter(
+            (
+                functools.reduce(operator.or_, (int(brands[b].mask) for b, _ in variants[k]))
+                for k in fuzzy_keys
+            ),
+            dtype=np.uint64,
+            count=len(fuzzy_keys),
+        )
+        index = _DeletionIndex(fuzzy_keys, masks, threshold)
+        return cls(
+            records=list(records),
+            threshold=threshold,
+            brands=brands,
+            variants=dict(variants),
+            exact_keys=dict(exact_keys),
+            index=index,
+            skip_stages=frozenset(skip_stages),
+            stats={
+                "brands": len(brands),
+                "fuzzy_keys": len(fuzzy_keys),
+                "exact_keys": len(exact_keys),
+                "index_entries": int(index.entries.size),
+                "index_bytes": index.memory_bytes,
+            },
+        )
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def queries(self, documents: Sequence[Document]) -> list[_Query]:
+        """What is screened of each document: every mark text whole, and its word sequences."""
+        queries: list[_Query] = []
+        for index, document in enumerate(documents):
+            seen: set[str] = set()
+
+            def add(
+                field_name: str, text: str, whole: bool, index: int = index, seen: set[str] = seen
+            ) -> None:
+                key = comparison_key(text)
+                if len(key) >= 2 and key not in seen:
+                    seen.add(key)
+                    queries.append(_Query(index, field_name, text, key, whole))
+
+            for field_name, text in mark_texts(document):
+                add(field_name, text, True)
+                words = normalise_text(text).split()
+                if len(words) > 1:
+                    for size in range(1, min(MAX_WORDS_IN_PART, len(words) - 1) + 1):
+                        for start in range(len(words) - size + 1):
+                            add(f"{field_name} words", " ".join(words[start : start + size]), False)
+        return queries
+
+    # -- screening ----------------------------------------------------------------------------
+
+    def screen(self, documents: Iterable[Document]) -> list[SquatCandidate]:
+        """Candidates for every trademark document of the batch, best first per document."""
+        docs = [d for d in documents if d.kind == RiskKind.TRADEMARK and d.stage not in self.skip_stages]
+        if not docs:
+            return []
+        queries = self.queries(docs)
+        hits = self._fuzzy_hits(queries, self._document_masks(docs)) + self._exact_hits(queries)
+        return self._candidates(docs, hits)
+
+    def fuzzy_pairs(self, documents: Sequence[Document]) -> set[tuple[int, str, str]]:
+        """(document index, query key, brand key) of every fuzzy hit before class and owner
+        checks on brands: what the benchmark compares with exhaustive scoring."""
+        docs = list(documents)
+        hits = self._fuzzy_hits(self.queries(docs), self._document_masks(docs))
+        return {(h.query.document_index, h.query.key, h.key) for h in hits}
+
+    @staticmethod
+    def _document_masks(documents: Sequence[Document]) -> np.ndarray:
+        masks = (int(class_mask(d.classes)) for d in documents)
+        return np.fromiter(masks, dtype=np.uint64, count=len(documents))
+
+    def _fuzzy_hits(self, queries: list[_Query], doc_masks: np.ndarray) -> list[_Hit]:
+        keys = [q.key for q in queries]
+        masks = doc_masks[
+            np.fromiter((q.document_index for q in queries), dtype=np.int64, count=len(queries))
+        ]
+        query_rows, key_rows = self.index.candidates(keys, masks)
+        self.stats["queries"] = len(queries)
+        self.stats["fuzzy_queries"] = sum(1 for k in keys if len(k) >= MIN_FUZZY_LEN)
+        self.stats["probes"] = self.index.last_probes
+        self.stats["postings"] = self.index.last_postings
+        self.stats["candidate_pairs"] = int(query_rows.size)
+        if query_rows.size == 0:
+            return []
+        scores = process.cpdist(
+            _pick(keys, query_rows),
+            _pick(self.index.keys, key_rows),
+            scorer=fuzz.ratio,
+            score_cutoff=self.threshold * 100.0 - 1e-9,
+            workers=-1,
+        )
+        passed = np.flatnonzero(scores > 0)
+        return [
+            _Hit(queries[query_rows[i]], self.index.keys[key_rows[i]], float(scores[i]) / 100.0, "ratio")
+            for i in passed.tolist()
+        ]
+
+    def _exact_hits(self, queries: list[_Query]) -> list[_Hit]:
+        hits: list[_Hit] = []
+        for query in queries:
+            if not query.whole:
+                continue
+            if query.key in self.exact_keys:
+                hits.append(_Hit(query, query.key, 1.0, "identical"))
+            if has_cjk(query.key):
+                # Chinese marks carry no spaces: look for brands written inside them.
+                key = query.key
+                for size in range(2, len(key)):
+                    for start in range(len(key) - size + 1):
+                        part = key[start : start + size]
+                        if part in self.exact_keys or part in self.variants:
+                            hits.append(_Hit(query, part, 1.0, "contains"))
+        return hits
+
+    def _candidates(self, docs: Sequence[Document], hits: list[_Hit]) -> list[SquatCandidate]:
+        # The best hit per (document, brand) first; candidates are made for the winners only.
+        best: dict[tuple[int, int], tuple[float, _Hit, BrandVariant]] = {}
+        filings: dict[int, _Filing] = {}
+        for hit in hits:
+            document_index = hit.query.document_index
+            refs = self.variants.get(hit.key, [])
+            if hit.similarity == 1.0:  # exact-only variants (initials) count only when identical
+                refs = refs + self.exact_keys.get(hit.key, [])
+            score = (
+                PART_OF_MARK_FACTOR
+                if hit.measure == "contains"
+                else hit.similarity * (1.0 if hit.query.whole else PART_OF_MARK_FACTOR)
+            )
+            for brand_index, variant in refs:
+                slot = (document_index, brand_index)
+                known = best.get(slot)
+                if known is not None and known[0] >= score:
+                    continue
+                ref = self.brands[brand_index]
+                filing = filings.get(document_index)
+                if filing is None:
+                    filing = filings[document_index] = _filing(docs[document_index])
+                if ref.classes and filing.classes and not (ref.classes & filing.classes):
+                    continue
+                if is_own_filing(self.own_names(ref.enterprise_index), filing.applicant_names):
+                    continue  # the enterprise's own filing (or a listed subsidiary's)
+                best[slot] = (score, hit, variant)
+        ordered = sorted(best.items(), key=lambda item: (item[0][0], -item[1][0]))
+        return [
+            self._candidate(docs[d], filings[d], hit, self.brands[b], variant, score)
+            for (d, b), (score, hit, variant) in ordered
+        ]
+
+    def own_names(self, enterprise_index: int) -> _OwnNames:
+        """The enterprise's name keys, derived on first use: only enterprises with a candidate
+        ever need them, and the pinyin bridge is the costly part of a registry's variants."""
+        names = self._own.get(enterprise_index)
+        if names is None:
+            names = self._own[enterprise_index] = own_names(self.records[enterprise_index])
+        return names
+
+    def _candidate(
+        self,
+        document: Document,
+        filing: _Filing,
+        hit: _Hit,
+        ref: _BrandRef,
+        variant: BrandVariant,
+        score: float,
+    ) -> SquatCandidate:
+        record = self.records[ref.enterprise_index]
+        measure = hit.measure
+        if measure == "ratio":
+            plain = fuzz.ratio(_plain_key(hit.query.text), _plain_key(variant.text)) / 100.0
+            if plain >= hit.similarity:
+                measure = "identical" if plain == 1.0 else "ratio"
+            else:
+                measure = "ratio after look-alike folding"
+        applicant = filing.applicant
+        return SquatCandidate(
+            document_id=document.id,
+            serial=document.native_id,
+            office=document.jurisdiction,
+            mark=document.title,
+            matched_field=hit.query.field,
+            matched_text=hit.query.text,
+            applicant=applicant.name if applicant else None,
+            applicant_country=applicant.country if applicant else None,
+            enterprise_index=ref.enterprise_index,
+            enterprise_id=record.id,
+            enterprise_external_id=record.external_id,
+            enterprise_name=record.display_name,
+            brand=ref.brand.text,
+            variant=variant.text,
+            variant_kind=variant.kind,
+            measure=measure,
+            similarity=round(hit.similarity, 4),
+            score=round(score, 4),
+            overlapping_classes=tuple(sorted(ref.classes & filing.classes)) if ref.classes else (),
+            brand_classes=tuple(sorted(ref.classes)),
+            stage=document.stage,
+            opposition=filing.opposition,
+        )
+
+
+def _filing(document: Document) -> _Filing:
+    parties = applicants(document)
+    return _Filing(
+        classes=frozenset(document.classes),
+        applicant=parties[0] if parties else None,
+        applicant_names=applicant_names(parties),
+        opposition=opposition_window(document.jurisdiction, document.published),
+    )
+
+
+def _pick(items: Sequence[str], rows: np.ndarray) -> Sequence[str]:
+    # operator.itemgetter gathers in C: several times faster than a comprehension for millions.
+    if rows.size <= 1:
+        return [items[int(row)] for row in rows]
+    return operator.itemgetter(*rows.tolist())(items)  # type: ignore[no-any-return]
+
+
+def _plain_key(text: str) -> str:
+    return normalise_text(text).replace(" ", "")
+
+
+def applicants(document: Document) -> list[Party]:
+    return [p for p in document.parties if p.role == Role.APPLICANT]
+
+
+def mark_texts(document: Document) -> list[tuple[str, str]]:
+    """(field, text) pairs a filing is screened by: its mark, pseudo-marks, and the terms of its
+    translation and transliteration statements."""
+    texts: list[tuple[str, str]] = []
+    mark = document.extra.get("mark_text")
+    if mark is None and not document.title.startswith("("):
+        mark = document.title  # parsers other than USPTO's put the mark in the title
+    if mark:
+        texts.append(("mark", mark))
+    for pseudo in document.extra.get("pseudo_mark") or []:
+        texts.append(("pseudo_mark", pseudo))
+    for field_name in ("transliteration", "translation"):
+        for statement in document.extra.get(field_name) or []:
+            texts.extend((field_name, term) for term in statement_terms(statement))
+    return texts
+
+
+def tag_trademark_matches(document: Document, candidates: Iterable[SquatCandidate]) -> Document:
+    """The document with one ``similar_mark`` Match per enterprise whose brand it resembles.
+
+    The Match's role is ``Role.OTHER``: the enterprise is no party to the filing (its applicant
+    is the adverse third party); the kind ``similar_mark`` is what makes the match adverse, and
+    the severity is the trademark stage's adverse severity.  Earlier ``similar_mark`` matches
+    of the same enterprises are replaced, so re-screening a record does not duplicate them."""
+    mine = [c for c in candidates if c.document_id == document.id]
+    if not mine:
+        return document
+    per_enterprise: dict[int, list[SquatCandidate]] = defaultdict(list)
+    for candidate in mine:
+        if candidate.enterprise_id is None:
+            raise ValueError(f"enterprise {candidate.enterprise_external_id!r} has no registry id yet")
+        per_enterprise[candidate.enterprise_id].append(candidate)
+    matches = [
+        m for m in document.matches if not (m.kind == "similar_mark" and m.enterprise_id in per_enterprise)
+    ]
+    for enterprise_id, found in per_enterprise.items():
+        found.sort(key=lambda c: -c.score)
+        top = found[0]
+        evidence = "; ".join(top.reasons)
+        if len(found) > 1:
+            evidence += "; also brands: " + ", ".join(dict.fromkeys(c.brand for c in found[1:]))
+        matches.append(
+            Match(
+                enterprise_id=enterprise_id,
+                enterprise_name=top.enterprise_name,
+                kind="similar_mark",
+                role=Role.OTHER,
+                score=top.score,
+                confidence="high" if top.score >= 0.95 else "low",
+                evidence=evidence,
+                variant=top.variant,
+            )
+        )
+    severity = adverse_severity(RiskKind.TRADEMARK, document.stage)
+    if document.severity.rank > severity.rank:
+        severity = Severity(document.severity)
+    extra = dict(document.extra)
+    extra["squat_candidates"] = [
+        {
+            "enterprise_id": c.enterprise_id,
+            "brand": c.brand,
+            "variant": c.variant,
+            "variant_kind": c.variant_kind,
+            "measure": c.measure,
+            "similarity": c.similarity,
+            "score": c.score,
+            "classes": list(c.overlapping_classes),
+            "opposition": c.opposition.as_dict() if c.opposition else None,
+        }
+        for c in mine
+    ]
+    return document.model_copy(update={"matches": matches, "severity": severity, "extra": extra})
+
+
+def opposition_deadline(candidate: SquatCandidate) -> date | None:
+    return candidate.opposition.deadline if candidate.opposition else None

@@ -1,0 +1,182 @@
+"""Trademark squatting screen on real USPTO records (marks read from the samples)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ipsentry.core.documents import Document, Role, Severity
+from ipsentry.core.registry import Brand, EnterpriseRecord
+from ipsentry.crawlers.parsers.uspto_daily import parse_file
+from ipsentry.tagging.opposition import add_months, opposition_window
+from ipsentry.tagging.trademark_screen import TrademarkScreen, tag_trademark_matches
+from ipsentry.tagging.trademark_variants import brand_variants, comparison_key
+
+
+def _doc(samples_dir: Path, relative: str) -> Document:
+    return parse_file((samples_dir / "trademark" / relative).read_bytes()).documents[0]
+
+
+def _enterprise(brands: list[Brand], *, names_en: list[str] | None = None, id: int = 7) -> EnterpriseRecord:
+    return EnterpriseRecord(
+        id=id,
+        external_id=f"E{id}",
+        name_zh="深圳市示例科技有限公司",
+        names_en=names_en or ["Shenzhen Shili Technology Co., Ltd."],
+        brands=brands,
+    )
+
+
+@pytest.fixture
+def suveneer(samples_dir: Path) -> Document:
+    return _doc(samples_dir, "uspto-daily-na-98763166.xml")
+
+
+def test_similar_brand_of_another_owner_is_a_candidate(suveneer: Document) -> None:
+    mark = suveneer.title  # "SUVENEER", class 16, filed by Nguyen Quang Huy of Viet Nam
+    brand = mark[:1] + "O" + mark[1:]  # the enterprise's own spelling, one letter apart
+    screen = TrademarkScreen.build([_enterprise([Brand(text=brand, classes=[16])])])
+    [candidate] = screen.screen([suveneer])
+    assert candidate.document_id == "uspto:98763166"
+    assert candidate.brand == "SOUVENEER"
+    assert candidate.enterprise_id == 7
+    assert candidate.measure == "ratio"
+    assert candidate.similarity == pytest.approx(1 - 1 / 17, abs=1e-3)
+    assert candidate.overlapping_classes == (16,)
+    assert candidate.applicant == "Nguyen Quang Huy"
+    assert candidate.applicant_country == "VN"
+    assert candidate.opposition is not None and candidate.opposition.deadline is None  # not yet published
+    assert "30 days from publication" in candidate.opposition.expected
+    text = " | ".join(candidate.reasons)
+    assert "ratio 0.94" in text and "classes overlap: 16" in text and "(VN)" in text
+
+
+def test_own_filing_is_not_squatting(suveneer: Document) -> None:
+    owner = next(p.name for p in suveneer.parties if p.role == Role.APPLICANT)
+    record = _enterprise([Brand(text=suveneer.title, classes=[16])], names_en=[owner.upper() + " CO., LTD."])
+    assert TrademarkScreen.build([record]).screen([suveneer]) == []
+    # A listed subsidiary's filing is the enterprise's own too.
+    subsidiary = _enterprise([Brand(text=suveneer.title, classes=[16])]).model_copy(
+        update={"subsidiaries": [owner]}
+    )
+    assert TrademarkScreen.build([subsidiary]).screen([suveneer]) == []
+
+
+def test_class_gating(suveneer: Document) -> None:
+    other_class = _enterprise([Brand(text=suveneer.title, classes=[25])])
+    assert TrademarkScreen.build([other_class]).screen([suveneer]) == []
+    any_class = _enterprise([Brand(text=suveneer.title)])
+    [candidate] = TrademarkScreen.build([any_class]).screen([suveneer])
+    assert candidate.measure == "identical" and candidate.overlapping_classes == ()
+    assert "brand registered for any class" in candidate.reasons
+    coordinated = TrademarkScreen.build(
+        [_enterprise([Brand(text=suveneer.title, classes=[9])])], coordinated_classes={9: {16}}
+    )
+    assert [c.brand for c in coordinated.screen([suveneer])] == ["SUVENEER"]
+
+
+def test_pinyin_of_a_chinese_brand_is_caught(suveneer: Document) -> None:
+    # The real record with its mark replaced by the pinyin of a Chinese brand.
+    filing = suveneer.model_copy(
+        update={"title": "HUA WEI", "extra": {**suveneer.extra, "mark_text": "HUA WEI"}}
+    )
+    screen = TrademarkScreen.build([_enterprise([Brand(text="华为", classes=[16])])])
+    [candidate] = screen.screen([filing])
+    assert candidate.variant_kind == "pinyin_joined" and candidate.variant == "huawei"
+    assert candidate.measure == "identical"
+    # Another reading of a polyphonic character (长: chang / zhang) is a variant too.
+    changle = TrademarkScreen.build([_enterprise([Brand(text="长乐", classes=[16])])])
+    zhang = suveneer.model_copy(update={"extra": {**suveneer.extra, "mark_text": "ZHANGLE"}})
+    assert [c.variant_kind for c in changle.screen([zhang])] == ["pinyin_reading"]
+
+
+def test_chinese_characters_traditional_and_contained(suveneer: Document) -> None:
+    screen = TrademarkScreen.build([_enterprise([Brand(text="华为", classes=[16])])])
+    traditional = suveneer.model_copy(update={"extra": {**suveneer.extra, "mark_text": "華為"}})
+    assert [c.variant_kind for c in screen.screen([traditional])] == ["hanzi_traditional"]
+    longer = suveneer.model_copy(update={"extra": {**suveneer.extra, "mark_text": "华为手机"}})
+    [candidate] = screen.screen([longer])
+    assert candidate.measure == "contains" and candidate.score == pytest.approx(0.95)
+
+
+def test_look_alike_characters_are_folded(suveneer: Document) -> None:
+    assert (
+        comparison_key("5UVENEER")
+        == comparison_key("SUVENEER")
+        == comparison_key("SUVENEEP".replace("P", "R"))
+    )
+    assert comparison_key("C0RNER") == comparison_key("comer")  # 0/O and rn/m
+    assert comparison_key("VVAVE") == comparison_key("wave")
+    assert comparison_key("I1l|") == comparison_key("llll")
+    screen = TrademarkScreen.build([_enterprise([Brand(text="5UVENEER", classes=[16])])])
+    [candidate] = screen.screen([suveneer])
+    assert candidate.measure == "ratio after look-alike folding"
+    assert candidate.similarity == 1.0
+
+
+def test_pseudo_mark_and_translation_are_screened(samples_dir: Path) -> None:
+    sargent = _doc(samples_dir, "records/annual-2025-repeated-international-codes-tx-71060608.xml")
+    [candidate] = TrademarkScreen.build([_enterprise([Brand(text="Sergeant", classes=[6])])]).screen(
+        [sargent]
+    )
+    assert (candidate.matched_field, candidate.matched_text) == ("pseudo_mark", "SERGEANT")
+    grigio = _doc(samples_dir, "records/annual-2025-malformed-class-date-tx-74800000.xml")
+    brand = [_enterprise([Brand(text="Pearl Gray", classes=[25])])]
+    assert TrademarkScreen.build(brand).screen([grigio]) == []  # abandoned: skipped by default
+    [found] = TrademarkScreen.build(brand, skip_stages=()).screen([grigio])
+    assert (found.matched_field, found.matched_text) == ("translation", "PEARL-GRAY")
+
+
+def test_brand_inside_a_published_mark_has_an_opposition_deadline(samples_dir: Path) -> None:
+    nitro = _doc(samples_dir, "uspto-madrid66a-79366581.xml")  # NITRO GLISSERIN, published 2024-02-20
+    word = nitro.title.split()[1]
+    [candidate] = TrademarkScreen.build([_enterprise([Brand(text=word.title(), classes=[3])])]).screen(
+        [nitro]
+    )
+    assert candidate.matched_field == "mark words"
+    assert candidate.score == pytest.approx(0.95)
+    assert candidate.overlapping_classes == (3,)
+    assert candidate.opposition is not None
+    assert candidate.opposition.deadline == date(2024, 3, 21)
+    assert candidate.opposition.latest_extended == date(2024, 8, 18)
+    assert any("opposition deadline 2024-03-21" in r for r in candidate.reasons)
+
+    tagged = tag_trademark_matches(nitro, [candidate])
+    [match] = tagged.matches
+    assert (match.kind, match.role, match.enterprise_id) == ("similar_mark", Role.OTHER, 7)
+    assert tagged.severity == Severity.CRITICAL  # published for opposition
+    assert tag_trademark_matches(tagged, [candidate]).matches == tagged.matches  # no duplicates
+
+
+def test_new_application_is_tagged_high(suveneer: Document) -> None:
+    screen = TrademarkScreen.build([_enterprise([Brand(text=suveneer.title, classes=[16])])])
+    tagged = tag_trademark_matches(suveneer, screen.screen([suveneer]))
+    assert tagged.severity == Severity.HIGH
+    assert tagged.extra["squat_candidates"][0]["measure"] == "identical"
+
+
+def test_unrelated_brands_are_not_candidates(samples_dir: Path) -> None:
+    docs = parse_file((samples_dir / "trademark" / "uspto-apc-style-3records.xml").read_bytes()).documents
+    screen = TrademarkScreen.build(
+        [_enterprise([Brand(text="小米", romanisations=["Xiaomi"]), Brand(text="Anker")])]
+    )
+    assert screen.screen(docs) == []
+
+
+def test_variants_of_a_chinese_brand() -> None:
+    kinds = {(v.text, v.kind) for v in brand_variants(Brand(text="华为", romanisations=["Huawei"]))}
+    assert {("華為", "hanzi_traditional"), ("huawei", "pinyin_joined"), ("hw", "pinyin_initials")} <= kinds
+
+
+def test_opposition_windows() -> None:
+    assert opposition_window("US", date(2024, 2, 20)).deadline == date(2024, 3, 21)  # type: ignore[union-attr]
+    eu = opposition_window("EM", date(2023, 11, 30))
+    assert eu is not None and eu.deadline == date(2024, 2, 29) and not eu.extendable
+    uk = opposition_window("GB", date(2024, 1, 31))
+    assert uk is not None and uk.deadline == date(2024, 3, 31) and uk.latest_extended == date(2024, 4, 30)
+    pending = opposition_window("EU", None)
+    assert pending is not None and pending.deadline is None and "3 months" in pending.expected
+    assert opposition_window("JP", None) is None
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
