@@ -595,7 +595,9 @@ def _block_entry_party(lines: list[str], role: Role) -> Party | None:
 # Prose: "on behalf of …", "named as respondents …", "against defaulting respondent …"
 
 _COMPLAINANT_TRIGGERS = re.compile(
-    r"\b(?:on\s+behalf\s+of|complaint\s+(?:was\s+)?filed\s+by|(?<!motion\s)filed\s+by|[Cc]omplainants?)\s+(?=[A-Z0-9])"
+    # "imported by or on behalf of X" names the TARGET of an order, not the complainant.
+    r"\b(?:(?<!by or )on\s+behalf\s+of|complaint\s+(?:was\s+)?filed\s+by|(?<!motion\s)filed\s+by"
+    r"|[Cc]omplainants?)\s+(?=[A-Z0-9])"
 )
 _RESPONDENT_TRIGGERS = re.compile(
     r"\b(?:(?P<proposed>names\s+as\s+(?:proposed\s+)?respondents|proposed\s+respondents\s+(?:are|is))"
@@ -608,6 +610,10 @@ _RESPONDENT_TRIGGERS = re.compile(
 _ORDER_TARGET_RE = re.compile(
     r"\b(?:exclusion|desist|consent)\s+orders?\s+(?:(?:is\s+|are\s+)?(?:directed\s+)?(?:against|to))\s+"
     r"(?!(?i:the|certain|each|all|any|two|three|five|one|respondents?|defaulting|defaulted)\b)(?=[A-Za-z])"
+    # "products imported by or on behalf of X": X is whom the order is against.  A capitalised
+    # "The" starts a name here ("The Chamberlain Group, Inc.").
+    r"|\b(?:imported|manufactured|sold)[^.;]{0,40}?\bby\s+or\s+on\s+behalf\s+of\s+"
+    r"(?!(?i:certain|each|all|any|respondents?|defaulting|defaulted)\b)(?!the\b)(?=[A-Z])"
 )
 _ADD_RESPONDENT_RE = re.compile(
     r"\badd\s+(?P<span>[A-Z][^.;]{2,200}?),?\s+as\s+(?:a\s+|an\s+)?(?:new\s+)?respondent\b"
