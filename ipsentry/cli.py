@@ -167,6 +167,21 @@ def parse(
     err.print(f"{len(result.documents)} documents, {len(result.problems)} problems")
 
 
+@app.command()
+def reindex(
+    delete_old: Annotated[bool, typer.Option(help="delete the previous index version afterwards")] = False,
+) -> None:
+    """Rebuild the cluster index (Elasticsearch/OpenSearch) after a mapping change and move the
+    alias to it in one step."""
+    settings = get_settings()
+    if settings.search_backend == "sqlite":
+        err.print("the embedded index needs no reindex (IPSENTRY_SEARCH_BACKEND is sqlite)")
+        raise typer.Exit(2)
+    from ipsentry.search.reindex import reindex as reindex_cluster
+
+    console.print(f"now serving from {reindex_cluster(settings, delete_old=delete_old)}")
+
+
 @enterprise_app.command("import")
 def enterprise_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON, CSV or XLSX")],

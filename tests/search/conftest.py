@@ -1,13 +1,20 @@
 """Fixtures of the search tests: the backends the conformance suite runs on, and a small corpus of
 realistic documents (Section 337 notices, a Schedule A docket, trademark filings).
 
-A cluster backend joins the suite by adding its name to ``BACKENDS`` and a branch to
-``_open_backend`` that skips when its server is not reachable."""
+Backends: the embedded index always; OpenSearch when ``IPSENTRY_TEST_OPENSEARCH_URL`` names a
+node (``tests/opensearch/start-node.sh`` starts one; ``.ci/run`` does); Elasticsearch when
+``IPSENTRY_TEST_ELASTICSEARCH_URL`` does.  Otherwise their tests are skipped, saying why, unless
+``IPSENTRY_REQUIRE_OPENSEARCH=1`` (or ``…_ELASTICSEARCH=1``): then they fail.  Each cluster test
+gets indices of its own (a unique prefix) and deletes them afterwards."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +23,77 @@ import pytest
 from ipsentry.core.documents import Document, Match, Party, RiskKind, Role, Severity
 from ipsentry.search.index import DocumentIndex
 
-BACKENDS = ["sqlite"]
+CLUSTER_BACKENDS = ["opensearch", "elasticsearch"]
+BACKENDS = ["sqlite", *CLUSTER_BACKENDS]
 
 FETCHED = datetime(2026, 2, 4, 8, 30, tzinfo=UTC)
+
+
+def _cluster_unavailable(name: str, reason: str) -> None:
+    """Skips, or fails when this backend is required (CI starts an OpenSearch node)."""
+    if os.environ.get(f"IPSENTRY_REQUIRE_{name.upper()}") == "1":
+        pytest.fail(f"IPSENTRY_REQUIRE_{name.upper()}=1 but {reason}")
+    pytest.skip(reason)
+
+
+@cache
+def _reachable(name: str, url: str) -> str | None:
+    """None when the cluster answers; else why not (asked once per session)."""
+    client = _cluster_client(name, url)
+    try:
+        client.cluster.health(wait_for_status="yellow")
+    except Exception as error:  # any failure to connect means "not available" here
+        return f"{type(error).__name__}: {error}"
+    finally:
+        client.close()
+    return None
+
+
+def _cluster_client(name: str, url: str) -> Any:
+    from ipsentry.search.cluster_common import ClusterConnection
+
+    connection = ClusterConnection(urls=(url,), timeout=60.0)
+    if name == "opensearch":
+        from ipsentry.search.opensearch_index import opensearch_client
+
+        return opensearch_client(connection)
+    from ipsentry.search.elasticsearch_index import elasticsearch_client
+
+    return elasticsearch_client(connection)
+
+
+def cluster_url(name: str) -> str:
+    """The URL of the test cluster of that backend, or skip / fail saying why there is none."""
+    variable = f"IPSENTRY_TEST_{name.upper()}_URL"
+    url = os.environ.get(variable)
+    if not url:
+        hint = ""
+        if name == "opensearch":
+            missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+            hint = (
+                f" (a test node needs Java and Maven; not installed here: {', '.join(missing)})"
+                if missing
+                else " (start one: tests/opensearch/start-node.sh)"
+            )
+        _cluster_unavailable(name, f"{name} tests need {variable}{hint}")
+        raise AssertionError("unreachable")
+    problem = _reachable(name, url)
+    if problem is not None:
+        _cluster_unavailable(name, f"no {name} node answers at {variable}={url}: {problem}")
+    return url
+
+
+def open_cluster_index(name: str, *, refresh: bool = True) -> Any:
+    """An empty cluster index with a prefix of its own (the caller drops it)."""
+    url = cluster_url(name)
+    prefix = f"ipsentry-test-{uuid.uuid4().hex[:12]}"
+    if name == "opensearch":
+        from ipsentry.search.opensearch_index import OpenSearchDocumentIndex
+
+        return OpenSearchDocumentIndex(_cluster_client(name, url), prefix=prefix, refresh=refresh)
+    from ipsentry.search.elasticsearch_index import ElasticsearchDocumentIndex
+
+    return ElasticsearchDocumentIndex(_cluster_client(name, url), prefix=prefix, refresh=refresh)
 
 
 def _open_backend(name: str, tmp_path: Path) -> DocumentIndex:
@@ -26,7 +101,18 @@ def _open_backend(name: str, tmp_path: Path) -> DocumentIndex:
         from ipsentry.search.sqlite_index import SqliteDocumentIndex
 
         return SqliteDocumentIndex(tmp_path / "documents.sqlite")
+    if name in CLUSTER_BACKENDS:
+        return open_cluster_index(name)  # type: ignore[no-any-return]
     raise AssertionError(f"no such backend {name}")
+
+
+def close_backend(index: DocumentIndex) -> None:
+    drop = getattr(index, "drop", None)  # cluster indices: delete this test's indices
+    try:
+        if drop is not None:
+            drop()
+    finally:
+        index.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,7 +120,31 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Document
     """An empty index of each available backend."""
     index = _open_backend(request.param, tmp_path)
     yield index
-    index.close()
+    close_backend(index)
+
+
+@pytest.fixture(params=CLUSTER_BACKENDS)
+def cluster_index(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An empty index of each available cluster backend."""
+    index = open_cluster_index(request.param)
+    yield index
+    close_backend(index)
+
+
+@pytest.fixture
+def cluster_index_factory(cluster_index: Any) -> Iterator[Callable[..., Any]]:
+    """Opens more indices of the same backend as ``cluster_index`` (each with its own prefix,
+    dropped afterwards), e.g. with other options."""
+    opened: list[Any] = []
+
+    def open_more(**options: Any) -> Any:
+        index = open_cluster_index(cluster_index.backend, **options)
+        opened.append(index)
+        return index
+
+    yield open_more
+    for index in opened:
+        close_backend(index)
 
 
 def make_document(**fields: Any) -> Document:

@@ -319,14 +319,28 @@ def test_date_sorts(indexed: DocumentIndex) -> None:
     assert [h.document.id for h in search(indexed, "exclusion", sort="date_desc").hits] == [B, C, A, G]
 
 
-def test_relevance_puts_the_strongest_match_first(indexed: DocumentIndex) -> None:
+# The first hit for "innoscience" per backend.  A names it three times in a summary twice as
+# long as B's (and twice among its parties), B once.  FTS5's bm25 normalises by the length of
+# the whole row, so A's repeated mentions win; Lucene's BM25 (Elasticsearch, OpenSearch)
+# normalises each field by its own length, which weighs A's long summary down and puts B first.
+# Both are bm25 with the same field weights; only this tie-break of near-equal scores differs.
+STRONGEST_INNOSCIENCE_MATCH = {"sqlite": A, "opensearch": B, "elasticsearch": B}
+
+
+def test_relevance_puts_the_strongest_match_first(
+    indexed: DocumentIndex, request: pytest.FixtureRequest
+) -> None:
     hits = search(indexed, "exclusion", sort="relevance").hits
     assert hits[0].document.id == B  # in the title and the summary; the others once in the body
     scores = [hit.score for hit in hits]
     assert scores == sorted(scores, reverse=True)
     assert all(score > 0 for score in scores)
-    # Repeated mentions of the name beat a single one.
-    assert search(indexed, "innoscience").hits[0].document.id == A
+    # Repeated mentions of the name beat a single one (on the embedded index; see above).
+    expected = STRONGEST_INNOSCIENCE_MATCH[request.node.callspec.params["backend"]]
+    assert [hit.document.id for hit in search(indexed, "innoscience").hits] == [
+        expected,
+        *({A, B} - {expected}),
+    ]
 
 
 def test_pagination_and_total(indexed: DocumentIndex) -> None:

@@ -1,0 +1,213 @@
+"""The embedded index and OpenSearch side by side: ingest rate and search latency at each size,
+then percolation of crawled batches against many saved searches.
+
+    python benchmarks/search_backends.py --sizes 100000,1000000 --opensearch-url http://127.0.0.1:9201
+    python benchmarks/search_backends.py --quick        # a small run (make bench)
+
+Per size and backend: ingest in batches of --batch documents (documents/s, the upsert path the
+crawler uses, refreshing once at the end on OpenSearch), then p50/p95 latency of keyword queries
+with filters and facets.  Then --saved-searches generated saved searches are stored as
+percolator queries and --percolate-batches batches of --percolate-size new documents are
+matched against them (seconds per batch, with which clauses matched).  OpenSearch is skipped,
+saying why, when no node answers (tests/opensearch/start-node.sh starts one).  Documents come
+from the generator of search_embedded.py, so both benchmarks measure the same corpus."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_embedded import ACTIONS, CITIES, PRODUCTS, WORDS, generate, percentile
+
+from ipsentry.core.documents import Document
+from ipsentry.search.cluster_common import ClusterConnection, bulk_write
+from ipsentry.search.index import DocumentIndex, SearchRequest
+from ipsentry.search.opensearch_index import OpenSearchDocumentIndex, opensearch_client
+from ipsentry.search.percolate import PercolatorMatcher, SavedSearch, saved_search_entries
+from ipsentry.search.sqlite_index import SqliteDocumentIndex
+
+FILTERS = {
+    "kinds": ["itc337"],
+    "published_from": date(2021, 1, 1),
+    "published_to": date(2025, 12, 31),
+    "facets": ["stage", "year", "enterprise"],
+    "limit": 20,
+}
+# The generator's small vocabulary makes a single word match a quarter of the corpus, so the
+# first two queries count facets over very large results; the third is as selective as a
+# watched case usually is.
+QUERIES = {
+    "keyword + filters + facets": "battery",
+    "chinese word + filters + facets": "英诺",
+    "selective (case + word) + filters + facets": "case:337-TA-1042 hairun",
+}
+STAGES = ["institution", "termination", "limited_exclusion_order", "receipt_of_complaint"]
+
+
+def documents(size: int, batch: int, *, tag: str = "bench") -> Iterator[list[Document]]:
+    """``size`` generated documents in batches, ids unique across batches (never all in memory)."""
+    for number, start in enumerate(range(0, size, batch)):
+        count = min(batch, size - start)
+        yield [
+            d.model_copy(update={"id": f"{tag}:{start + i}", "native_id": str(start + i)})
+            for i, d in enumerate(generate(count, seed=number))
+        ]
+
+
+def latency(index: DocumentIndex, query: str, rounds: int) -> tuple[int, float, float]:
+    request = SearchRequest(query=query, **FILTERS)  # type: ignore[arg-type]
+    total = index.search(request).total  # warm-up
+    timings = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        index.search(request)
+        timings.append((time.perf_counter() - began) * 1000)
+    return total, statistics.median(timings), percentile(timings, 0.95)
+
+
+def ingest(index: DocumentIndex, size: int, batch: int, finish: Callable[[], None]) -> float:
+    began = time.perf_counter()
+    for chunk in documents(size, batch):
+        index.upsert(chunk)
+    finish()
+    return size / (time.perf_counter() - began)
+
+
+def report(backend: str, size: int, rate: float, index: DocumentIndex, rounds: int) -> None:
+    print(f"| {backend} | {size:,} | {rate:,.0f} |", end="", flush=True)
+    cells = []
+    for query in QUERIES.values():
+        total, p50, p95 = latency(index, query, rounds)
+        cells.append(f" {total:,} hits: {p50:.1f} / {p95:.1f} ms |")
+    print("".join(cells), flush=True)
+
+
+def saved_search(rng: random.Random) -> str:
+    """A plausible saved search: a watched case, enterprise, company or product, narrowed by
+    stage, year or country, as analysts save them (each matches well under 1% of documents)."""
+    product = rng.choice(PRODUCTS)
+    company = f"{rng.choice(CITIES)[1]} {rng.choice(['Hairun', 'Yingnuo', 'Lishian', 'Anke'])}"
+    year = rng.randrange(2020, 2026)
+    shapes: list[Callable[[], str]] = [
+        lambda: f"case:337-TA-{rng.randrange(1000, 1500)}",
+        lambda: f'"{product}" stage:{rng.choice(STAGES)} published:{year}',
+        lambda: f"{rng.choice(WORDS)}{rng.choice(WORDS)} enterprise:{rng.randrange(1, 50)}",
+        lambda: f'party:"{company}" published:{year} -stage:termination',
+        lambda: f"enterprise:{rng.randrange(1, 50)} (stage:{rng.choice(STAGES)} OR published:{year})",
+        lambda: f'"{rng.choice(ACTIONS).split(";")[0]}" "{product}" published:{year}-0{rng.randrange(1, 10)}',
+        lambda: f"{rng.choice(WORDS)} {product.split()[0].lower()} published:{year}",
+    ]
+    return rng.choice(shapes)()
+
+
+def store_saved_searches(matcher: PercolatorMatcher, count: int) -> float:
+    """Stores ``count`` saved searches in bulk (register() does one at a time); returns seconds."""
+    rng = random.Random(11)
+    began = time.perf_counter()
+    writes = {}
+    for sid in range(1, count + 1):
+        entries = saved_search_entries(SavedSearch(str(sid), saved_search(rng)))
+        for key, source in entries.items():
+            writes[key] = ({"index": {"_index": matcher.alias, "_id": key}}, source)
+    failed = bulk_write(matcher.client, writes)
+    matcher.client.indices.refresh(index=matcher.alias)
+    assert not failed, list(failed.items())[:3]
+    return time.perf_counter() - began
+
+
+def percolation(index: OpenSearchDocumentIndex, searches: int, batch: int, batches: int) -> None:
+    matcher = PercolatorMatcher(index)
+    stored = store_saved_searches(matcher, searches)
+    print(f"\nstored {searches:,} saved searches as percolator queries in {stored:.1f} s")
+    print("| batch | documents | seconds | documents matched | (document, search) pairs | clauses named |")
+    print("|---|---|---|---|---|---|")
+    for number, chunk in enumerate(documents(batch * batches, batch, tag="crawl")):
+        began = time.perf_counter()
+        found = matcher.match_batch(chunk)
+        elapsed = time.perf_counter() - began
+        pairs = sum(len(m) for m in found.values())
+        named = sum(len(clauses) for m in found.values() for _, clauses in m)
+        print(
+            f"| {number + 1} | {len(chunk):,} | {elapsed:.2f} | {len(found):,} | {pairs:,} | {named:,} |",
+            flush=True,
+        )
+
+
+def opensearch_index(url: str) -> OpenSearchDocumentIndex | None:
+    client = opensearch_client(ClusterConnection(urls=(url,), timeout=120.0))
+    if not client.ping():
+        print(f"\nOpenSearch: no node answers at {url}; skipped (tests/opensearch/start-node.sh starts one)")
+        client.close()
+        return None
+    prefix = f"ipsentry-bench-{uuid.uuid4().hex[:8]}"
+    return OpenSearchDocumentIndex(client, prefix=prefix, refresh=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000", help="comma-separated corpus sizes, e.g. 100000,1000000")
+    parser.add_argument("--batch", type=int, default=1000, help="documents per upsert")
+    parser.add_argument("--rounds", type=int, default=30, help="times each query is run")
+    parser.add_argument(
+        "--opensearch-url",
+        default=os.environ.get("IPSENTRY_TEST_OPENSEARCH_URL", "http://127.0.0.1:9201"),
+        help="an OpenSearch node (default: $IPSENTRY_TEST_OPENSEARCH_URL or 127.0.0.1:9201)",
+    )
+    parser.add_argument(
+        "--saved-searches", type=int, default=10_000, help="saved searches to percolate against"
+    )
+    parser.add_argument("--percolate-size", type=int, default=1000, help="documents per percolated batch")
+    parser.add_argument("--percolate-batches", type=int, default=3, help="batches percolated")
+    parser.add_argument("--skip-embedded", action="store_true")
+    parser.add_argument(
+        "--quick", action="store_true", help="a small run: 2,000 documents, 500 saved searches"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.rounds, args.saved_searches, args.percolate_batches = "2000", 5, 500, 1
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    print(
+        "| backend | documents | ingest docs/s | "
+        + " | ".join(f"{name} p50 / p95" for name in QUERIES)
+        + " |"
+    )
+    print("|---|---|---|" + "---|" * len(QUERIES))
+    for size in sizes:
+        if not args.skip_embedded:
+            with tempfile.TemporaryDirectory() as directory:
+                embedded = SqliteDocumentIndex(Path(directory) / "bench.sqlite")
+                rate = ingest(embedded, size, args.batch, lambda: None)
+                report("embedded (SQLite FTS5)", size, rate, embedded, args.rounds)
+                embedded.close()
+        cluster = opensearch_index(args.opensearch_url)
+        if cluster is None:
+            continue
+        try:
+            rate = ingest(cluster, size, args.batch, cluster.refresh)
+            report("OpenSearch 2.19 (1 node)", size, rate, cluster, args.rounds)
+        finally:
+            cluster.drop()
+            cluster.close()
+
+    cluster = opensearch_index(args.opensearch_url) if args.saved_searches > 0 else None
+    if cluster is not None:
+        try:
+            percolation(cluster, args.saved_searches, args.percolate_size, args.percolate_batches)
+        finally:
+            cluster.drop()
+            cluster.close()
+
+
+if __name__ == "__main__":
+    main()
