@@ -49,13 +49,12 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from ipsentry.core.documents import Document, Match, Party, RiskKind, Role, Severity
-from ipsentry.core.registry import Brand, EnterpriseRecord
+from ipsentry.core.registry import EnterpriseRecord
 from ipsentry.core.stages import adverse_severity
 from ipsentry.tagging.normalize import compact_key, name_key, split_aliases
 from ipsentry.tagging.opposition import OppositionWindow, opposition_window
 from ipsentry.tagging.trademark_variants import (
     EXACT_ONLY_KINDS,
-    BrandVariant,
     brand_variants,
     comparison_key,
     has_cjk,
@@ -179,25 +178,23 @@ class SquatCandidate:
 
 
 @dataclass
-class _BrandRef:
-    enterprise_index: int
-    brand: Brand
-    classes: frozenset[int]  # with coordinated classes; empty = any class
-    mask: np.uint64
+class _Queries:
+    """What is screened of a batch, as columns: one row per distinct comparison key of a
+    document (a day holds ~80,000; columns keep them out of the garbage collector's way)."""
+
+    documents: list[int] = field(default_factory=list)  # position in the screened batch
+    fields: list[str] = field(default_factory=list)  # "mark", "mark words", "pseudo_mark"…
+    texts: list[str] = field(default_factory=list)  # as written in the filing
+    keys: list[str] = field(default_factory=list)
+    whole: list[bool] = field(default_factory=list)  # the whole field, not a part of it
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
-@dataclass
-class _Query:
-    document_index: int
-    field: str
-    text: str  # as written in the filing
-    key: str
-    whole: bool  # the whole field, not a part of it
-
-
-@dataclass
+@dataclass(slots=True)
 class _Hit:
-    query: _Query
+    row: int  # query row
     key: str
     similarity: float
     measure: str
@@ -216,6 +213,7 @@ class _OwnNames:
 class _Filing:
     """What the candidates of one document share, computed once."""
 
+    mask: int  # class bits (every bit when the filing lists no class)
     classes: frozenset[int]
     applicant: Party | None
     applicant_names: list[tuple[str, str]]  # (name key, compact address) per applicant name
@@ -584,14 +582,44 @@ class _DeletionIndex:
 
 
 @dataclass
+class _Table:
+    """Comparison keys → the brand variants written so, as flat arrays: a registry of 100,000
+    brands has half a million variants, and as many Python objects would slow down every
+    garbage collection of the process that holds the screen."""
+
+    rows: dict[str, int]  # key -> row
+    offsets: np.ndarray  # variants of row r: ids[offsets[r]:offsets[r + 1]]
+    ids: np.ndarray
+
+    @classmethod
+    def of(cls, rows: dict[str, int], links: list[int]) -> _Table:
+        pairs = np.array(links, dtype=np.int64).reshape(-1, 2)
+        order = np.argsort(pairs[:, 0], kind="stable")
+        ids = pairs[order, 1].astype(np.int32)
+        offsets = np.searchsorted(pairs[order, 0], np.arange(len(rows) + 1))
+        return cls(rows, offsets, ids)
+
+    def variants(self, key: str) -> list[int]:
+        row = self.rows.get(key)
+        return [] if row is None else self.ids[self.offsets[row] : self.offsets[row + 1]].tolist()
+
+
+@dataclass
 class TrademarkScreen:
     """Built once from the registry (``build``), then run on every batch of filings."""
 
     records: list[EnterpriseRecord]
     threshold: float
-    brands: list[_BrandRef]
-    variants: dict[str, list[tuple[int, BrandVariant]]]  # key -> (brand index, variant)
-    exact_keys: dict[str, list[tuple[int, BrandVariant]]]  # keys matched only exactly
+    # Per brand (registry order): its enterprise, text, class bits with coordinated classes.
+    brand_enterprise: list[int]
+    brand_text: list[str]
+    brand_mask: list[int]
+    # Per variant: its text, kind, brand.
+    variant_text: list[str]
+    variant_kind: list[str]
+    variant_brand: list[int]
+    fuzzy: _Table  # keys long enough to fuzz, in the index's row order
+    exact: _Table  # keys matched only exactly
     index: _DeletionIndex
     skip_stages: frozenset[str] = DEFAULT_SKIP_STAGES
     stats: dict[str, int] = field(default_factory=dict)
@@ -611,41 +639,58 @@ class TrademarkScreen:
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold is a similarity between 0 and 1")
         coordinated = coordinated_classes or {}
-        brands: list[_BrandRef] = []
-        variants: dict[str, list[tuple[int, BrandVariant]]] = defaultdict(list)
-        exact_keys: dict[str, list[tuple[int, BrandVariant]]] = defaultdict(list)
+        brand_enterprise: list[int] = []
+        brand_text: list[str] = []
+        brand_mask: list[int] = []
+        variant_text: list[str] = []
+        variant_kind: list[str] = []
+        variant_brand: list[int] = []
+        fuzzy_rows: dict[str, int] = {}
+        exact_rows: dict[str, int] = {}
+        fuzzy_links: list[int] = []  # row, variant id, row, variant id, ...
+        exact_links: list[int] = []
         for enterprise_index, record in enumerate(records):
             for brand in record.brands:
                 classes = set(brand.classes)
                 for nice_class in brand.classes:
                     classes |= coordinated.get(nice_class, set())
-                brand_index = len(brands)
-                brands.append(_BrandRef(enterprise_index, brand, frozenset(classes), class_mask(classes)))
+                brand_index = len(brand_text)
+                brand_enterprise.append(enterprise_index)
+                brand_text.append(brand.text)
+                brand_mask.append(int(class_mask(classes)))
                 for variant in brand_variants(brand):
-                    fuzzy = len(variant.key) >= MIN_FUZZY_LEN and variant.kind not in EXACT_ONLY_KINDS
-                    (variants if fuzzy else exact_keys)[variant.key].append((brand_index, variant))
-        fuzzy_keys = list(variants)
-        masks = np.fromiter(
-            (
-                functools.reduce(operator.or_, (int(brands[b].mask) for b, _ in variants[k]))
-                for k in fuzzy_keys
-            ),
-            dtype=np.uint64,
-            count=len(fuzzy_keys),
+                    variant_id = len(variant_text)
+                    variant_text.append(variant.text)
+                    variant_kind.append(variant.kind)
+                    variant_brand.append(brand_index)
+                    if len(variant.key) >= MIN_FUZZY_LEN and variant.kind not in EXACT_ONLY_KINDS:
+                        fuzzy_links += (fuzzy_rows.setdefault(variant.key, len(fuzzy_rows)), variant_id)
+                    else:
+                        exact_links += (exact_rows.setdefault(variant.key, len(exact_rows)), variant_id)
+        fuzzy = _Table.of(fuzzy_rows, fuzzy_links)
+        masks = np.array(brand_mask, dtype=np.uint64)[np.array(variant_brand, dtype=np.int64)[fuzzy.ids]]
+        key_masks = (
+            np.bitwise_or.reduceat(masks, fuzzy.offsets[:-1]) if masks.size else np.zeros(0, np.uint64)
         )
-        index = _DeletionIndex(fuzzy_keys, masks, threshold)
+        index = _DeletionIndex(list(fuzzy_rows), key_masks, threshold)
         return cls(
             records=list(records),
             threshold=threshold,
-            brands=brands,
-            variants=dict(variants),
-            exact_keys=dict(exact_keys),
+            brand_enterprise=brand_enterprise,
+            brand_text=brand_text,
+            brand_mask=brand_mask,
+            variant_text=variant_text,
+            variant_kind=variant_kind,
+            variant_brand=variant_brand,
+            fuzzy=fuzzy,
+            exact=_Table.of(exact_rows, exact_links),
             index=index,
             skip_stages=frozenset(skip_stages),
             stats={
-                "brands": len(brands),
-                "fuzzy_keys": len(fuzzy_keys),
-                "exact_keys": len(exact_keys),
+                "brands": len(brand_text),
+                "variants": len(variant_text),
+                "fuzzy_keys": len(fuzzy_rows),
+                "exact_keys": len(exact_rows),
                 "index_entries": int(index.entries.size),
                 "index_bytes": index.memory_bytes,
             },
@@ -653,9 +698,9 @@ class TrademarkScreen:
 
     # -- queries ------------------------------------------------------------------------------
 
-    def queries(self, documents: Sequence[Document]) -> list[_Query]:
+    def queries(self, documents: Sequence[Document]) -> _Queries:
         """What is screened of each document: every mark text whole, and its word sequences."""
-        queries: list[_Query] = []
+        queries = _Queries()
         for index, document in enumerate(documents):
             seen: set[str] = set()
 
@@ -665,7 +710,11 @@ class TrademarkScreen:
                 key = comparison_key(text)
                 if len(key) >= 2 and key not in seen:
                     seen.add(key)
-                    queries.append(_Query(index, field_name, text, key, whole))
+                    queries.documents.append(index)
+                    queries.fields.append(field_name)
+                    queries.texts.append(text)
+                    queries.keys.append(key)
+                    queries.whole.append(whole)
 
             for field_name, text in mark_texts(document):
                 add(field_name, text, True)
@@ -685,25 +734,24 @@ class TrademarkScreen:
             return []
         queries = self.queries(docs)
         hits = self._fuzzy_hits(queries, self._document_masks(docs)) + self._exact_hits(queries)
-        return self._candidates(docs, hits)
+        return self._candidates(docs, queries, hits)
 
     def fuzzy_pairs(self, documents: Sequence[Document]) -> set[tuple[int, str, str]]:
         """(document index, query key, brand key) of every fuzzy hit before class and owner
         checks on brands: what the benchmark compares with exhaustive scoring."""
         docs = list(documents)
-        hits = self._fuzzy_hits(self.queries(docs), self._document_masks(docs))
-        return {(h.query.document_index, h.query.key, h.key) for h in hits}
+        queries = self.queries(docs)
+        hits = self._fuzzy_hits(queries, self._document_masks(docs))
+        return {(queries.documents[h.row], queries.keys[h.row], h.key) for h in hits}
 
     @staticmethod
     def _document_masks(documents: Sequence[Document]) -> np.ndarray:
         masks = (int(class_mask(d.classes)) for d in documents)
         return np.fromiter(masks, dtype=np.uint64, count=len(documents))
 
-    def _fuzzy_hits(self, queries: list[_Query], doc_masks: np.ndarray) -> list[_Hit]:
-        keys = [q.key for q in queries]
-        masks = doc_masks[
-            np.fromiter((q.document_index for q in queries), dtype=np.int64, count=len(queries))
-        ]
+    def _fuzzy_hits(self, queries: _Queries, doc_masks: np.ndarray) -> list[_Hit]:
+        keys = queries.keys
+        masks = doc_masks[np.array(queries.documents, dtype=np.int64)]
         query_rows, key_rows = self.index.candidates(keys, masks)
         self.stats["queries"] = len(queries)
         self.stats["fuzzy_queries"] = sum(1 for k in keys if len(k) >= MIN_FUZZY_LEN)
@@ -720,60 +768,64 @@ class TrademarkScreen:
             workers=-1,
         )
         passed = np.flatnonzero(scores > 0)
+        index_keys = self.index.keys
         return [
-            _Hit(queries[query_rows[i]], self.index.keys[key_rows[i]], float(scores[i]) / 100.0, "ratio")
+            _Hit(int(query_rows[i]), index_keys[key_rows[i]], float(scores[i]) / 100.0, "ratio")
             for i in passed.tolist()
         ]
 
-    def _exact_hits(self, queries: list[_Query]) -> list[_Hit]:
+    def _exact_hits(self, queries: _Queries) -> list[_Hit]:
         hits: list[_Hit] = []
-        for query in queries:
-            if not query.whole:
+        exact, fuzzy = self.exact.rows, self.fuzzy.rows
+        for row, (key, whole) in enumerate(zip(queries.keys, queries.whole, strict=True)):
+            if not whole:
                 continue
-            if query.key in self.exact_keys:
-                hits.append(_Hit(query, query.key, 1.0, "identical"))
-            if has_cjk(query.key):
+            if key in exact:
+                hits.append(_Hit(row, key, 1.0, "identical"))
+            if has_cjk(key):
                 # Chinese marks carry no spaces: look for brands written inside them.
-                key = query.key
                 for size in range(2, len(key)):
                     for start in range(len(key) - size + 1):
                         part = key[start : start + size]
-                        if part in self.exact_keys or part in self.variants:
-                            hits.append(_Hit(query, part, 1.0, "contains"))
+                        if part in exact or part in fuzzy:
+                            hits.append(_Hit(row, part, 1.0, "contains"))
         return hits
 
-    def _candidates(self, docs: Sequence[Document], hits: list[_Hit]) -> list[SquatCandidate]:
+    def _candidates(
+        self, docs: Sequence[Document], queries: _Queries, hits: list[_Hit]
+    ) -> list[SquatCandidate]:
         # The best hit per (document, brand) first; candidates are made for the winners only.
-        best: dict[tuple[int, int], tuple[float, _Hit, BrandVariant]] = {}
+        best: dict[tuple[int, int], tuple[float, _Hit, int]] = {}
         filings: dict[int, _Filing] = {}
+        variant_brand, brand_mask = self.variant_brand, self.brand_mask
         for hit in hits:
-            document_index = hit.query.document_index
-            refs = self.variants.get(hit.key, [])
+            document_index = queries.documents[hit.row]
+            variants = self.fuzzy.variants(hit.key)
             if hit.similarity == 1.0:  # exact-only variants (initials) count only when identical
-                refs = refs + self.exact_keys.get(hit.key, [])
+                variants += self.exact.variants(hit.key)
             score = (
                 PART_OF_MARK_FACTOR
                 if hit.measure == "contains"
-                else hit.similarity * (1.0 if hit.query.whole else PART_OF_MARK_FACTOR)
+                else hit.similarity * (1.0 if queries.whole[hit.row] else PART_OF_MARK_FACTOR)
             )
-            for brand_index, variant in refs:
+            for variant_id in variants:
+                brand_index = variant_brand[variant_id]
                 slot = (document_index, brand_index)
                 known = best.get(slot)
                 if known is not None and known[0] >= score:
                     continue
-                ref = self.brands[brand_index]
                 filing = filings.get(document_index)
                 if filing is None:
                     filing = filings[document_index] = _filing(docs[document_index])
-                if ref.classes and filing.classes and not (ref.classes & filing.classes):
-                    continue
-                if is_own_filing(self.own_names(ref.enterprise_index), filing.applicant_names):
+                if not brand_mask[brand_index] & filing.mask:
+                    continue  # no class in common (an any-class mask has every bit)
+                if is_own_filing(self.own_names(self.brand_enterprise[brand_index]), filing.applicant_names):
                     continue  # the enterprise's own filing (or a listed subsidiary's)
-                best[slot] = (score, hit, variant)
+                best[slot] = (score, hit, variant_id)
         ordered = sorted(best.items(), key=lambda item: (item[0][0], -item[1][0]))
         return [
-            self._candidate(docs[d], filings[d], hit, self.brands[b], variant, score)
-            for (d, b), (score, hit, variant) in ordered
+            self._candidate(docs[d], filings[d], queries, hit, b, variant_id, score)
+            for (d, b), (score, hit, variant_id) in ordered
         ]
 
     def own_names(self, enterprise_index: int) -> _OwnNames:
@@ -788,49 +840,59 @@ class TrademarkScreen:
         self,
         document: Document,
         filing: _Filing,
+        queries: _Queries,
         hit: _Hit,
-        ref: _BrandRef,
-        variant: BrandVariant,
+        brand_index: int,
+        variant_id: int,
         score: float,
     ) -> SquatCandidate:
-        record = self.records[ref.enterprise_index]
+        enterprise_index = self.brand_enterprise[brand_index]
+        record = self.records[enterprise_index]
+        variant = self.variant_text[variant_id]
         measure = hit.measure
         if measure == "ratio":
-            plain = fuzz.ratio(_plain_key(hit.query.text), _plain_key(variant.text)) / 100.0
+            plain = fuzz.ratio(_plain_key(queries.texts[hit.row]), _plain_key(variant)) / 100.0
             if plain >= hit.similarity:
                 measure = "identical" if plain == 1.0 else "ratio"
             else:
                 measure = "ratio after look-alike folding"
+        brand_mask = self.brand_mask[brand_index]
+        brand_classes = () if brand_mask == int(_ANY_CLASS) else _classes_of(brand_mask)
         applicant = filing.applicant
         return SquatCandidate(
             document_id=document.id,
             serial=document.native_id,
             office=document.jurisdiction,
             mark=document.title,
-            matched_field=hit.query.field,
-            matched_text=hit.query.text,
+            matched_field=queries.fields[hit.row],
+            matched_text=queries.texts[hit.row],
             applicant=applicant.name if applicant else None,
             applicant_country=applicant.country if applicant else None,
-            enterprise_index=ref.enterprise_index,
+            enterprise_index=enterprise_index,
             enterprise_id=record.id,
             enterprise_external_id=record.external_id,
             enterprise_name=record.display_name,
-            brand=ref.brand.text,
-            variant=variant.text,
-            variant_kind=variant.kind,
+            brand=self.brand_text[brand_index],
+            variant=variant,
+            variant_kind=self.variant_kind[variant_id],
             measure=measure,
             similarity=round(hit.similarity, 4),
             score=round(score, 4),
-            overlapping_classes=tuple(sorted(ref.classes & filing.classes)) if ref.classes else (),
-            brand_classes=tuple(sorted(ref.classes)),
+            overlapping_classes=tuple(c for c in brand_classes if c in filing.classes),
+            brand_classes=brand_classes,
             stage=document.stage,
             opposition=filing.opposition,
         )
 
 
+def _classes_of(mask: int) -> tuple[int, ...]:
+    return tuple(c for c in range(1, 64) if mask >> c & 1)
+
+
 def _filing(document: Document) -> _Filing:
     parties = applicants(document)
     return _Filing(
+        mask=int(class_mask(document.classes)),
         classes=frozenset(document.classes),
         applicant=parties[0] if parties else None,
         applicant_names=applicant_names(parties),

@@ -1,0 +1,431 @@
+"""Benchmark: one day of trademark filings screened against the brand registry.
+
+    python benchmarks/trademark_screen.py            # 40,000 marks x 100,000 brands
+    python benchmarks/trademark_screen.py --quick    # 4,000 marks x 10,000 brands
+
+Data is generated with a seeded RNG: Latin brand names from syllables and brand words, Chinese
+brands from common brand characters (screened through their pinyin, traditional forms and
+initials), Nice classes skewed like real filings (9, 25, 35, 42 most often).  A quarter of the
+marks are derived from registered brands (typos, look-alike characters, an added word, spacing,
+pinyin), the rest are unrelated, as in a real day.
+
+Printed in one run: build and screen times, peak memory (the process's peak resident set,
+before and after; ``--trace-memory`` adds a tracemalloc peak of a second screening), and recall
+and speed against exhaustive scoring: ``rapidfuzz.process.cdist`` with the same scorer (ratio),
+the same threshold and the same comparison keys, over every class-gated (query, key) pair.
+Exhaustive scoring of the whole day takes about a minute, so it is run on a random sample of
+the marks (every query of each sampled mark against every key of an overlapping class); recall
+is measured on that sample, and the exhaustive time is the sample's time scaled by the number
+of queries.  Recall concerns the fuzzy channel, the only one that blocking can lose pairs in
+(the exact and containment channels are dictionary look-ups).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from datetime import date, timedelta
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from ipsentry.core.documents import Document, Party, RiskKind, Role
+from ipsentry.core.registry import Brand, EnterpriseRecord
+from ipsentry.tagging.trademark_screen import MIN_FUZZY_LEN, TrademarkScreen
+from ipsentry.tagging.trademark_variants import brand_variants
+
+ONSETS = [
+    "b",
+    "c",
+    "d",
+    "f",
+    "g",
+    "h",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "w",
+    "z",
+    "br",
+    "cr",
+    "dr",
+    "fl",
+    "gr",
+    "kr",
+    "pl",
+    "pr",
+    "st",
+    "tr",
+    "sh",
+    "ch",
+    "th",
+    "qu",
+    "sk",
+    "sp",
+]
+NUCLEI = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y", "ee", "oo"]
+CODAS = ["", "", "", "n", "r", "s", "x", "l", "m", "nt", "ck", "ng", "st"]
+SUFFIXES = ["", "", "", "tech", "ly", "ify", "io", "ex", "on", "ia", "a", "o", "pro", "max", "go", "zen"]
+WORDS = [
+    "sun",
+    "star",
+    "blue",
+    "smart",
+    "home",
+    "power",
+    "light",
+    "king",
+    "tiger",
+    "dragon",
+    "cloud",
+    "nova",
+    "peak",
+    "green",
+    "gold",
+    "ocean",
+    "river",
+    "stone",
+    "fire",
+    "iron",
+    "silver",
+    "bright",
+    "swift",
+    "happy",
+    "lucky",
+    "golden",
+    "royal",
+    "crystal",
+    "urban",
+    "wild",
+    "noble",
+    "magic",
+    "pure",
+    "fresh",
+    "cool",
+    "rapid",
+    "prime",
+    "alpha",
+    "omega",
+    "vision",
+    "spark",
+    "wave",
+    "wind",
+    "leaf",
+    "pine",
+    "maple",
+    "lotus",
+    "jade",
+    "pearl",
+    "phoenix",
+    "eagle",
+    "falcon",
+    "panda",
+    "lion",
+    "wolf",
+    "fox",
+    "bear",
+    "crane",
+    "orchid",
+    "bamboo",
+    "harbor",
+    "summit",
+    "horizon",
+]
+GENERIC = [
+    "PHONE",
+    "TECH",
+    "STORE",
+    "BEAUTY",
+    "HOME",
+    "SHOP",
+    "OFFICIAL",
+    "GLOBAL",
+    "USA",
+    "CLUB",
+    "LAB",
+    "STUDIO",
+    "WEAR",
+    "KIDS",
+    "PRO",
+]
+HANZI = (
+    "华为小米美的格力海尔联想百度阿里腾讯京东网易大疆比亚迪长城吉利奇瑞安踏李宁波司登蒙牛伊利康师傅"
+    "娃哈哈农夫山泉青岛茅台五粮液中兴创维海信长虹格兰仕九阳苏泊尔老板方太华帝万和万家乐飞科奔腾"
+    "金龙鱼鲁花福临门三只松鼠良品铺子百草味周黑鸭绝味良子天猫淘宝拼多多美团滴滴快手抖音字节跳动"
+    "星光宏图瑞祥恒昌兴隆鑫源鼎盛嘉和润泽博远正泰德力西公牛欧普雷士三雄极光阳光明月清风红旗"
+    "东方南方北方西部中华神州天地乐行银重发朝都"
+)
+CLASS_WEIGHTS = {9: 12, 25: 10, 35: 9, 42: 8, 41: 5, 3: 5, 5: 4, 28: 4, 18: 3, 21: 3, 11: 3, 30: 3, 20: 3}
+CLASS_WEIGHTS |= {16: 3, 14: 2, 43: 2, 44: 2, 36: 2, 7: 2, 12: 2}
+LOOKALIKES = [
+    ("o", "0"),
+    ("l", "1"),
+    ("i", "1"),
+    ("m", "rn"),
+    ("w", "vv"),
+    ("s", "5"),
+    ("e", "3"),
+    ("b", "8"),
+]
+
+
+class Generator:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.classes = list(range(1, 46))
+        self.weights = [CLASS_WEIGHTS.get(c, 1) for c in self.classes]
+
+    def syllable(self) -> str:
+        r = self.rng
+        return r.choice(ONSETS) + r.choice(NUCLEI) + r.choice(CODAS)
+
+    def latin_name(self) -> str:
+        r = self.rng
+        if r.random() < 0.2:
+            return f"{r.choice(WORDS)} {r.choice(WORDS)}".title()
+        word = "".join(self.syllable() for _ in range(r.choice((2, 2, 3)))) + r.choice(SUFFIXES)
+        return word.capitalize()
+
+    def hanzi_name(self) -> str:
+        return "".join(self.rng.choice(HANZI) for _ in range(self.rng.choice((2, 2, 3, 3, 4))))
+
+    def nice_classes(self, counts: tuple[int, ...], weights: tuple[int, ...]) -> list[int]:
+        count = self.rng.choices(counts, weights)[0]
+        chosen: set[int] = set()
+        while len(chosen) < count:
+            chosen.add(self.rng.choices(self.classes, self.weights)[0])
+        return sorted(chosen)
+
+    def brand(self) -> Brand:
+        classes = self.nice_classes((0, 1, 2, 3), (5, 50, 30, 15))
+        if self.rng.random() < 0.45:
+            text = self.hanzi_name()
+            romanisations = [self.latin_name()] if self.rng.random() < 0.2 else []
+            return Brand(text=text, classes=classes, romanisations=romanisations)
+        return Brand(text=self.latin_name(), classes=classes)
+
+    def perturb(self, text: str) -> str:
+        r = self.rng
+        chars = list(text.upper())
+        kind = r.randrange(8)
+        position = r.randrange(len(chars))
+        if kind == 0:
+            pass  # identical
+        elif kind == 1:
+            chars[position] = r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        elif kind == 2 and len(chars) > 4:
+            del chars[position]
+        elif kind == 3:
+            chars.insert(position, r.choice("AEIOUYH"))
+        elif kind == 4 and len(chars) > 2:
+            position = min(position, len(chars) - 2)
+            chars[position], chars[position + 1] = chars[position + 1], chars[position]
+        elif kind == 5:
+            for plain, alike in r.sample(LOOKALIKES, len(LOOKALIKES)):
+                joined = "".join(chars)
+                if plain.upper() in joined:
+                    return joined.replace(plain.upper(), alike.upper(), 1)
+        elif kind == 6:
+            return f"{''.join(chars)} {r.choice(GENERIC)}"
+        else:
+            return (
+                "".join(chars).replace(" ", "") if " " in text else " ".join(chars[:3]) + "".join(chars[3:])
+            )
+        return "".join(chars)
+
+
+def make_registry(gen: Generator, count: int) -> list[EnterpriseRecord]:
+    records: list[EnterpriseRecord] = []
+    brands = [gen.brand() for _ in range(count)]
+    # Two to three brands per enterprise, as registries hold them.
+    index = 0
+    while index < len(brands):
+        take = gen.rng.choice((1, 2, 3))
+        records.append(
+            EnterpriseRecord(
+                id=len(records) + 1,
+                external_id=f"E{len(records) + 1:06d}",
+                names_en=[f"{gen.latin_name()} Technology Co., Ltd."],
+                brands=brands[index : index + take],
+            )
+        )
+        index += take
+    return records
+
+
+def make_day(gen: Generator, records: list[EnterpriseRecord], count: int) -> list[Document]:
+    r = gen.rng
+    brand_texts = [
+        v.text
+        for record in r.sample(records, min(len(records), 4000))
+        for brand in record.brands
+        for v in brand_variants(brand)
+        if len(v.key) >= MIN_FUZZY_LEN
+    ]
+    documents: list[Document] = []
+    published = date(2024, 9, 24)
+    for number in range(count):
+        roll = r.random()
+        extra: dict[str, object] = {}
+        if roll < 0.25 and brand_texts:
+            mark = gen.perturb(r.choice(brand_texts))
+        elif roll < 0.85:
+            mark = gen.latin_name().upper()
+        elif roll < 0.95:
+            mark = f"{r.choice(WORDS)} {gen.latin_name()} {r.choice(GENERIC)}".upper()
+        elif roll < 0.99:
+            mark = " ".join(
+                r.choice(("CHANG", "XING", "HUA", "MEI", "LONG", "TIAN", "SHAN")) for _ in range(2)
+            )
+        else:
+            mark = gen.hanzi_name()
+            extra["transliteration"] = [f'The non-Latin characters in the mark transliterate to "{mark}".']
+        if any(d in mark for d in "0158") and r.random() < 0.5:
+            extra["pseudo_mark"] = [
+                mark.replace("0", "O").replace("1", "I").replace("5", "S").replace("8", "B")
+            ]
+        extra["mark_text"] = mark
+        serial = f"99{number:06d}"
+        documents.append(
+            Document(
+                id=f"uspto:{serial}",
+                source="uspto_daily",
+                kind=RiskKind.TRADEMARK,
+                native_id=serial,
+                title=mark,
+                published=published if r.random() < 0.3 else None,
+                filed=published - timedelta(days=1),
+                stage="new_application",
+                classes=gen.nice_classes((1, 2, 3, 4), (65, 20, 10, 5)),
+                parties=[Party(name=f"{gen.latin_name()} LLC", role=Role.APPLICANT, country="CN")],
+                extra=extra,
+            )
+        )
+    return documents
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def exhaustive_pairs(
+    screen: TrademarkScreen, documents: list[Document]
+) -> tuple[set[tuple[int, str, str]], int]:
+    """Every (document, query key, brand key) pair with ratio >= threshold among class-gated
+    pairs, by brute force; and the number of queries it scored."""
+    queries = screen.queries(documents)
+    rows = [row for row, key in enumerate(queries.keys) if len(key) >= MIN_FUZZY_LEN]
+    keys = screen.index.keys
+    key_masks = screen.index.masks
+    found: set[tuple[int, str, str]] = set()
+    cutoff = screen.threshold * 100.0 - 1e-9
+    for nice_class in range(1, 46):
+        bit = np.uint64(1 << nice_class)
+        key_rows = np.flatnonzero((key_masks & bit) != 0)
+        class_rows = [
+            row
+            for row in rows
+            if nice_class in documents[queries.documents[row]].classes
+            or not documents[queries.documents[row]].classes
+        ]
+        if not class_rows or key_rows.size == 0:
+            continue
+        choices = [keys[i] for i in key_rows]
+        for start in range(0, len(class_rows), 256):
+            chunk = class_rows[start : start + 256]
+            texts = [queries.keys[row] for row in chunk]
+            matrix = process.cdist(texts, choices, scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1)
+            for row, column in zip(*np.nonzero(matrix), strict=True):
+                query = chunk[row]
+                found.add((queries.documents[query], queries.keys[query], choices[column]))
+    return found, len(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="4,000 marks against 10,000 brands")
+    parser.add_argument("--marks", type=int, default=None)
+    parser.add_argument("--brands", type=int, default=None)
+    parser.add_argument("--sample", type=int, default=None, help="marks scored exhaustively")
+    parser.add_argument("--seed", type=int, default=20240925)
+    parser.add_argument("--trace-memory", action="store_true", help="also a tracemalloc peak (slower)")
+    args = parser.parse_args(argv)
+    marks = args.marks or (4_000 if args.quick else 40_000)
+    brands = args.brands or (10_000 if args.quick else 100_000)
+    sample = args.sample or (400 if args.quick else 1_000)
+
+    gen = Generator(args.seed)
+    records = make_registry(gen, brands)
+    print(f"registry: {len(records):,} enterprises, {sum(len(r.brands) for r in records):,} brands")
+
+    rss_before = peak_rss_mib()
+    started = time.perf_counter()
+    screen = TrademarkScreen.build(records)
+    build_seconds = time.perf_counter() - started
+    print(
+        f"build: {build_seconds:.2f} s, {screen.stats['fuzzy_keys']:,} fuzzy keys, "
+        f"{screen.stats['exact_keys']:,} exact-only keys; peak RSS {peak_rss_mib():.0f} MiB "
+        f"(was {rss_before:.0f} MiB before the build)"
+    )
+
+    documents = make_day(gen, records, marks)
+    rss_before = peak_rss_mib()
+    started = time.perf_counter()
+    candidates = screen.screen(documents)
+    screen_seconds = time.perf_counter() - started
+    stats = dict(screen.stats)
+    print(
+        f"screen: {len(documents):,} marks in {screen_seconds:.2f} s "
+        f"({len(documents) / screen_seconds:,.0f} marks/s), {stats['queries']:,} queries, "
+        f"{stats['probes']:,} probes, {stats['postings']:,} postings, "
+        f"{stats['candidate_pairs']:,} candidate pairs scored, "
+        f"{len(candidates):,} squat candidates; peak RSS {peak_rss_mib():.0f} MiB (was {rss_before:.0f} MiB)"
+    )
+    if args.trace_memory:
+        tracemalloc.start()
+        screen.screen(documents)
+        _, traced = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"screen, traced by tracemalloc: peak {traced / 2**20:.0f} MiB of Python and numpy allocations")
+
+    rng = random.Random(args.seed + 1)
+    sampled = sorted(rng.sample(range(len(documents)), min(sample, len(documents))))
+    sampled_docs = [documents[i] for i in sampled]
+    started = time.perf_counter()
+    truth, sampled_queries = exhaustive_pairs(screen, sampled_docs)
+    exhaustive_sample_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    blocked = screen.fuzzy_pairs(sampled_docs)
+    found = truth & blocked
+    recall = len(found) / len(truth) if truth else 1.0
+    exhaustive_seconds = exhaustive_sample_seconds * stats["fuzzy_queries"] / max(sampled_queries, 1)
+    print(
+        f"exhaustive (cdist, ratio >= {screen.threshold:.2f}, class-gated) "
+        f"on {len(sampled_docs):,} sampled marks "
+        f"({sampled_queries:,} queries): {exhaustive_sample_seconds:.2f} s -> {exhaustive_seconds:.1f} s "
+        f"for the day (scaled by queries)"
+    )
+    missed = sorted(truth - blocked)[:5]
+    print(
+        f"recall of the blocking on the sample: {recall:.4f} ({len(found):,} of {len(truth):,} pairs)"
+        + (f"; missed e.g. {missed}" if missed else "")
+    )
+    print(f"speed-up vs exhaustive: {exhaustive_seconds / screen_seconds:.1f}x")
+    ok = screen_seconds <= 10.0 and recall >= 0.99 and exhaustive_seconds / screen_seconds >= 20.0
+    print("targets (<= 10 s, recall >= 0.99, >= 20x):", "met" if ok else "NOT met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
