@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -57,6 +58,19 @@ def document_id(document_number: str) -> str:
 
 def parse_search_response(content: bytes, *, url: str | None = None) -> ParseResult:
     """Documents of a ``documents.json`` response, a list of result records, or one record."""
+    return parse_records_response(content, url=url, to_document=document_from_record, what="search response")
+
+
+def parse_records_response(
+    content: bytes,
+    *,
+    url: str | None,
+    to_document: Callable[..., Document],
+    what: str,
+) -> ParseResult:
+    """The envelope every Federal Register listing shares (``count``/``results``, an error
+    object, a bare list or one record), each record turned into a Document by ``to_document``;
+    a record it refuses becomes a problem, never an exception."""
     result = ParseResult()
     try:
         payload = json.loads(content)
@@ -70,18 +84,16 @@ def parse_search_response(content: bytes, *, url: str | None = None) -> ParseRes
         return result
     records = _records(payload)
     if records is None:
-        result.problems.append(
-            ParseProblem(record=url or "response", reason="not a search response or record")
-        )
+        result.problems.append(ParseProblem(record=url or "response", reason=f"not a {what} or record"))
         return result
     for index, record in enumerate(records):
         label = (
             str(record.get("document_number") or f"results[{index}]")
             if isinstance(record, dict)
-            else (f"results[{index}]")
+            else f"results[{index}]"
         )
         try:
-            result.documents.append(document_from_record(record, source_url=url))
+            result.documents.append(to_document(record, source_url=url))
         except (ValueError, TypeError) as error:
             result.problems.append(ParseProblem(record=label, reason=str(error)))
     return result

@@ -18,13 +18,12 @@ standing beside it.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from ipsentry.core.documents import Document
-from ipsentry.crawlers.parsers.base import ParseProblem, ParseResult
-from ipsentry.crawlers.parsers.federal_register import document_from_record
+from ipsentry.crawlers.parsers.base import ParseResult
+from ipsentry.crawlers.parsers.federal_register import document_from_record, parse_records_response
 from ipsentry.crawlers.parsers.itc337_text import case_numbers_in, docket_number, html_to_text, squash
 
 SOURCE = "fr_public_inspection"
@@ -34,46 +33,9 @@ _WITHDRAWN_RE = re.compile(r"\bwithdr[ae]wn?\b|\bwithdrawal\b", re.I)
 
 def parse_public_inspection(content: bytes, *, url: str | None = None) -> ParseResult:
     """Documents of a ``public-inspection-documents.json`` response (or one record, or a list)."""
-    result = ParseResult()
-    try:
-        payload = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as error:
-        result.problems.append(ParseProblem(record=url or "response", reason=f"not JSON: {error}"))
-        return result
-    if isinstance(payload, dict) and "errors" in payload:
-        reason = f"API error: {json.dumps(payload['errors'])[:300]}"
-        result.problems.append(ParseProblem(record=url or "response", reason=reason))
-        return result
-    records = _records(payload)
-    if records is None:
-        result.problems.append(
-            ParseProblem(record=url or "response", reason="not a public-inspection response")
-        )
-        return result
-    for index, record in enumerate(records):
-        label = (
-            str(record.get("document_number") or f"results[{index}]")
-            if isinstance(record, dict)
-            else f"results[{index}]"
-        )
-        try:
-            result.documents.append(document_from_pi_record(record, source_url=url))
-        except (TypeError, ValueError) as error:
-            result.problems.append(ParseProblem(record=label, reason=str(error)))
-    return result
-
-
-def _records(payload: Any) -> list[Any] | None:
-    if isinstance(payload, list):
-        return payload
-    if isinstance(payload, dict):
-        if "results" in payload or "count" in payload:
-            # An empty day answers without "results" at all, like the documents search.
-            results = payload.get("results") or []
-            return results if isinstance(results, list) else None
-        if "document_number" in payload:
-            return [payload]
-    return None
+    return parse_records_response(
+        content, url=url, to_document=document_from_pi_record, what="public-inspection response"
+    )
 
 
 def document_from_pi_record(record: Any, *, source_url: str | None = None) -> Document:
