@@ -10,10 +10,11 @@ record on PostgreSQL) is skipped without disturbing the enclosing transaction.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ipsentry.alerting.outbox import IMMEDIATE, delivery_row
@@ -51,45 +52,89 @@ def _dedupe_case_id(document: Document) -> str | None:
     return None if document.stage == OTHER else document.case_id
 
 
-def _already_alerted(session: Session, subscription_id: int, document: Document) -> bool:
-    case_id = _dedupe_case_id(document)
-    same = Alert.document_id == document.id
-    if case_id is not None:
-        same = or_(same, and_(Alert.case_id == case_id, Alert.stage == document.stage))
-    found = session.scalar(select(Alert.id).where(Alert.subscription_id == subscription_id, same).limit(1))
-    return found is not None
-
-
-def _insert_alert(session: Session, subscription: Subscription, hit: Hit, now: datetime) -> Alert | None:
+def _alert_row(subscription: Subscription, hit: Hit, now: datetime) -> dict[str, Any]:
     document = hit.document
-    # The read spares most duplicate inserts; the unique constraints stay the last word, for
-    # another transaction may be inserting the same alert right now.
-    if _already_alerted(session, subscription.id, document):
-        return None
+    return {
+        "subscription_id": subscription.id,
+        "document_id": document.id,
+        "enterprise_id": hit.match.enterprise_id if hit.match else None,
+        "case_id": _dedupe_case_id(document),
+        "stage": document.stage,
+        "risk_kind": document.kind.value,
+        "severity": hit.severity.value,
+        "title": document.title,
+        "payload": build_payload(subscription, hit),
+        "created_at": now,
+    }
+
+
+def _wanted_alerts(
+    subscriptions: Sequence[Subscription], batch: Batch, now: datetime
+) -> list[dict[str, Any]]:
+    """The alert rows the batch asks for, at most one per (subscription, document) and per
+    (subscription, case, stage): the first in subscription then document order wins, as when
+    each was inserted on its own.  Dropping in-batch duplicates here keeps one multi-row INSERT
+    from conflicting with itself, which ON CONFLICT handles differently per database."""
+    rows: list[dict[str, Any]] = []
+    for subscription in subscriptions:
+        threshold = _min_rank(subscription)
+        seen_documents: set[str] = set()
+        seen_stages: set[tuple[str, str]] = set()
+        for hit in select_hits(subscription, batch):
+            if hit.severity.rank < threshold:
+                continue
+            document = hit.document
+            case_id = _dedupe_case_id(document)
+            if document.id in seen_documents or (case_id, document.stage) in seen_stages:
+                continue
+            seen_documents.add(document.id)
+            if case_id is not None:
+                seen_stages.add((case_id, document.stage))
+            rows.append(_alert_row(subscription, hit, now))
+    return rows
+
+
+def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> list[Alert]:
+    """Insert the rows in multi-row statements, skipping those an earlier or concurrent
+    transaction already alerted; returns the inserted ones, in ``rows`` order.
+
+    No read beforehand: the unique constraints decide, in the same statement, so a concurrent
+    ingest of the same record on PostgreSQL waits for the other transaction and then skips."""
+    if not rows:
+        return []
+    # ORM bulk INSERT … RETURNING: SQLAlchemy sends it as multi-row VALUES pages sized to the
+    # driver's parameter limit, not one statement per row.
+    # Inserted in key order: two concurrent ingests of overlapping batches then wait on each
+    # other's rows in the same order instead of deadlocking on PostgreSQL.
+    ordered = sorted(rows, key=lambda row: (row["subscription_id"], row["document_id"]))
     inserted = session.scalars(
-        upsert_insert(session, Alert)
-        .values(
-            subscription_id=subscription.id,
-            document_id=document.id,
-            enterprise_id=hit.match.enterprise_id if hit.match else None,
-            case_id=_dedupe_case_id(document),
-            stage=document.stage,
-            risk_kind=document.kind.value,
-            severity=hit.severity.value,
-            title=document.title,
-            payload=build_payload(subscription, hit),
-            created_at=now,
+        upsert_insert(session, Alert).on_conflict_do_nothing().returning(Alert), ordered
+    ).all()
+    # Rows skipped on conflict return nothing, so RETURNING order cannot be zipped with
+    # ``rows``: (subscription, document) is unique and maps them back.
+    by_key = {(alert.subscription_id, alert.document_id): alert for alert in inserted}
+    return [by_key[key] for row in rows if (key := (row["subscription_id"], row["document_id"])) in by_key]
+
+
+def _insert_deliveries(
+    session: Session, alerts: Sequence[Alert], subscriptions: Mapping[int, Subscription], now: datetime
+) -> None:
+    """The outbox rows of the new alerts of immediate subscriptions, one per enabled channel,
+    in one multi-row INSERT (the alerts are new, so the conflict clause only guards the
+    (alert, channel) key should a caller ever pass an alert twice)."""
+    rows = [
+        delivery_row(alert_id=alert.id, channel_id=channel.id, now=now)
+        for alert in alerts
+        if (subscription := subscriptions[alert.subscription_id]).rate == IMMEDIATE
+        for channel in subscription.channels
+        if channel.enabled
+    ]
+    if rows:
+        # RETURNING makes SQLAlchemy page the rows into multi-row VALUES (insertmanyvalues)
+        # instead of the driver's executemany, which is one statement per row on some drivers.
+        session.execute(
+            upsert_insert(session, Delivery.__table__).on_conflict_do_nothing().returning(Delivery.id), rows
         )
-        .on_conflict_do_nothing()
-        .returning(Alert)
-    ).one_or_none()
-    if inserted is None:
-        return None
-    if subscription.rate == IMMEDIATE:
-        for channel in subscription.channels:
-            if channel.enabled:
-                session.add(Delivery(**delivery_row(alert_id=inserted.id, channel_id=channel.id, now=now)))
-    return inserted
 
 
 def create_alerts(
@@ -101,7 +146,11 @@ def create_alerts(
 ) -> list[Alert]:
     """Create the new alerts (and their deliveries) the tagged ``documents`` raise for every
     active subscription; returns them.  Saved searches need the ``index`` the documents were
-    upserted into.  Re-running on the same documents creates nothing."""
+    upserted into.  Re-running on the same documents creates nothing.
+
+    Set-based: a fixed number of statements per batch (enterprises, subscriptions, their
+    channels, alerts, deliveries) whatever its size, so ingest time does not grow with round
+    trips per alert."""
     batch_documents = _latest_by_id(documents)
     if not batch_documents:
         return []
@@ -122,15 +171,10 @@ def create_alerts(
         .order_by(Subscription.id)
     ).all()
     batch = Batch(documents=batch_documents, enterprises=enterprises, index=index)
-    created: list[Alert] = []
-    for subscription in subscriptions:
-        threshold = _min_rank(subscription)
-        for hit in select_hits(subscription, batch):
-            if hit.severity.rank < threshold:
-                continue
-            alert = _insert_alert(session, subscription, hit, now)
-            if alert is not None:
-                created.append(alert)
+    created = _insert_alerts(session, _wanted_alerts(subscriptions, batch, now))
+    _insert_deliveries(
+        session, created, {subscription.id: subscription for subscription in subscriptions}, now
+    )
     if created:
         log.info("%s new alerts from %s documents", len(created), len(batch_documents))
     return created

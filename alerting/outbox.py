@@ -170,3 +170,32 @@ def fail_abandoned(session: Session, *, now: datetime, max_attempts: int) -> int
         execution_options=_CORE,
     )
     return rowcount(result)
+
+
+def settle_delivered(
+    session: Session, claims: Collection[Claim], *, status_code: int | None, delivered_at: datetime
+) -> list[tuple[int, int]]:
+    """Record claimed sends that all succeeded with ``status_code``, in one UPDATE (a chunk's
+    results, not one transaction per send); returns (delivery id, channel id) of those whose
+    claim still held, as ``settle`` does one by one."""
+    if not claims:
+        return []
+    # Each claim keeps its own fencing token: a row re-claimed by another worker meanwhile has
+    # another lease end and is left alone.
+    held = or_(
+        *(and_(Delivery.id == c.delivery_id, Delivery.claimed_until == c.claimed_until) for c in claims)
+    )
+    rows = session.execute(
+        update(Delivery)
+        .where(held, Delivery.status == SENDING)
+        .values(
+            status=DELIVERED,
+            claimed_until=None,
+            last_status_code=status_code,
+            last_error=None,
+            delivered_at=delivered_at,
+        )
+        .returning(Delivery.id, Delivery.channel_id),
+        execution_options=_CORE,
+    ).all()
+    return [(row.id, row.channel_id) for row in rows]

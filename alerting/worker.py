@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipsentry.alerting.channel_health import record_delivered, record_failed
@@ -36,6 +36,7 @@ from ipsentry.alerting.outbox import (
     claim_due,
     fail_abandoned,
     settle,
+    settle_delivered,
 )
 from ipsentry.config.settings import Settings
 from ipsentry.core.db import transaction
@@ -61,6 +62,17 @@ class WorkerStats:
     failed: int = 0
     disabled: int = 0  # channels disabled during this run
     cancelled: int = 0  # deliveries cancelled because their channel is disabled
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A successful send whose recording waits for the end of its chunk."""
+
+    claim: Claim
+    context: DeliveryContext
+    outcome: SendOutcome
+    attempted_at: datetime
+    duration_ms: float
 
 
 def retry_delay(
@@ -117,8 +129,14 @@ class DeliveryWorker:
             stats.claimed += len(claimed)
             # Channels this chunk's failures disabled: their later deliveries are not sent.
             disabled: set[int] = set()
+            # Successes are recorded together at the end of the chunk: one commit per chunk
+            # instead of one per send, which bounded throughput (and so the latency of the
+            # last alert of a batch).  A crash before that commit only means the chunk's
+            # sends are resent after the lease, which receivers dedupe by Idempotency-Key.
+            sent: list[_Sent] = []
             for claim, loaded in claimed:
-                self._deliver(claim, loaded, disabled, stats)
+                self._deliver(claim, loaded, disabled, stats, sent)
+            self._record_sent(sent, stats)
         return stats
 
     def _claim(self, limit: int) -> list[tuple[Claim, tuple[DeliveryContext, bool] | None]]:
@@ -189,6 +207,7 @@ class DeliveryWorker:
         loaded: tuple[DeliveryContext, bool] | None,
         disabled: set[int],
         stats: WorkerStats,
+        sent: list[_Sent],
     ) -> None:
         if loaded is None:
             return
@@ -220,10 +239,61 @@ class DeliveryWorker:
                 claim.attempt,
                 outcome.error,
             )
+        if outcome.ok:
+            sent.append(_Sent(claim, context, outcome, attempted_at, duration_ms))
+            return
+        # The successes before this failure are recorded first, so a channel's failure count
+        # follows the order of its sends (a success resets it).
+        self._record_sent(sent, stats)
         with transaction(self._session_factory) as session:
             self._record(session, claim, context, outcome, attempted_at, duration_ms, stats)
         if stats.disabled > disabled_before:
             disabled.add(context.channel_id)
+
+    def _record_sent(self, sent: list[_Sent], stats: WorkerStats) -> None:
+        """Record successful sends (their attempts, the deliveries, their channels' health) in
+        one transaction of a few set-based statements; empties ``sent``."""
+        if not sent:
+            return
+        with transaction(self._session_factory) as session:
+            session.add_all(self._attempt(s.claim, s.outcome, s.attempted_at, s.duration_ms) for s in sent)
+            now = self._clock()
+            by_code: dict[int | None, list[Claim]] = {}
+            for item in sent:
+                by_code.setdefault(item.outcome.status_code, []).append(item.claim)
+            settled = [
+                row
+                for code, claims in by_code.items()
+                for row in settle_delivered(session, claims, status_code=code, delivered_at=now)
+            ]
+            channels = sorted({channel_id for _, channel_id in settled})
+            if channels:
+                # record_delivered for all of them at once: a success resets the failure count.
+                session.execute(
+                    update(ChannelRow)
+                    .where(ChannelRow.id.in_(channels), ChannelRow.consecutive_failures != 0)
+                    .values(consecutive_failures=0),
+                    execution_options={"synchronize_session": False},
+                )
+            stats.delivered += len(settled)
+        sent.clear()
+
+    @staticmethod
+    def _attempt(
+        claim: Claim, outcome: SendOutcome, attempted_at: datetime, duration_ms: float
+    ) -> DeliveryAttempt:
+        error = outcome.error[:MAX_ERROR_CHARS] if outcome.error else None
+        return DeliveryAttempt(
+            delivery_id=claim.delivery_id,
+            attempted_at=attempted_at,
+            ok=outcome.ok,
+            status_code=outcome.status_code,
+            response_excerpt=outcome.response_excerpt[:RESPONSE_EXCERPT_BYTES]
+            if outcome.response_excerpt
+            else None,
+            error=error,
+            duration_ms=duration_ms,
+        )
 
     def _record(
         self,
@@ -236,19 +306,7 @@ class DeliveryWorker:
         stats: WorkerStats,
     ) -> None:
         error = outcome.error[:MAX_ERROR_CHARS] if outcome.error else None
-        session.add(
-            DeliveryAttempt(
-                delivery_id=claim.delivery_id,
-                attempted_at=attempted_at,
-                ok=outcome.ok,
-                status_code=outcome.status_code,
-                response_excerpt=outcome.response_excerpt[:RESPONSE_EXCERPT_BYTES]
-                if outcome.response_excerpt
-                else None,
-                error=error,
-                duration_ms=duration_ms,
-            )
-        )
+        session.add(self._attempt(claim, outcome, attempted_at, duration_ms))
         now = self._clock()
         code = outcome.status_code
         if outcome.ok:
