@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ipsentry.alerting.channel_health import record_delivered, record_failed
+from ipsentry.alerting.channel_health import record_failed
 from ipsentry.alerting.channels.base import (
     ALERT,
     DIGEST,
@@ -28,7 +28,6 @@ from ipsentry.alerting.channels.base import (
 from ipsentry.alerting.channels.registry import CHANNELS, ChannelFactory, create_channel
 from ipsentry.alerting.outbox import (
     CANCELLED,
-    DELIVERED,
     FAILED,
     PENDING,
     Claim,
@@ -246,7 +245,7 @@ class DeliveryWorker:
         # follows the order of its sends (a success resets it).
         self._record_sent(sent, stats)
         with transaction(self._session_factory) as session:
-            self._record(session, claim, context, outcome, attempted_at, duration_ms, stats)
+            self._record_failure(session, claim, context, outcome, attempted_at, duration_ms, stats)
         if stats.disabled > disabled_before:
             disabled.add(context.channel_id)
 
@@ -295,7 +294,7 @@ class DeliveryWorker:
             duration_ms=duration_ms,
         )
 
-    def _record(
+    def _record_failure(
         self,
         session: Session,
         claim: Claim,
@@ -309,11 +308,7 @@ class DeliveryWorker:
         session.add(self._attempt(claim, outcome, attempted_at, duration_ms))
         now = self._clock()
         code = outcome.status_code
-        if outcome.ok:
-            if settle(session, claim, status=DELIVERED, status_code=code, error=None, delivered_at=now):
-                record_delivered(session, context.channel_id)
-                stats.delivered += 1
-            return
+        # Successes are settled in bulk by _record_sent; only a failure comes here.
         delay = None
         if outcome.retryable:
             delay = retry_delay(self._schedule, claim.attempt, outcome.retry_after, self._rng)
