@@ -42,8 +42,8 @@ GOPRO = DOCKET_ID_BASE + 340000  # flsd 1:24-cv-20037
 
 @pytest.fixture
 def cl_settings(fixture_server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    # The child process reads the token from its environment until the crawl settings carry it.
-    monkeypatch.setenv("IPSENTRY_KEYS__COURTLISTENER_TOKEN", TOKEN)
+    # The token reaches the crawl through its settings only: none in the environment.
+    monkeypatch.delenv("IPSENTRY_KEYS__COURTLISTENER_TOKEN", raising=False)
     return Settings(
         environment="test",
         data_dir=tmp_path / "var",
@@ -267,8 +267,8 @@ def test_constructed_missing_or_wrong_token_fails_the_crawl_without_leaking_it(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("IPSENTRY_KEYS__COURTLISTENER_TOKEN", "not-the-token")
-    wrong = _crawl(cl_settings, tmp_path / "wrong")
+    wrong_key = SourceKeys(courtlistener_token=SecretStr("not-the-token"))
+    wrong = _crawl(cl_settings.model_copy(update={"keys": wrong_key}), tmp_path / "wrong")
     assert not wrong.ok
     assert cl.refused == 1 and wrong.documents == []
     assert any(
@@ -276,7 +276,6 @@ def test_constructed_missing_or_wrong_token_fails_the_crawl_without_leaking_it(
     )
     assert "not-the-token" not in (tmp_path / "wrong" / "crawl.log").read_text()
 
-    monkeypatch.delenv("IPSENTRY_KEYS__COURTLISTENER_TOKEN")
     missing = _crawl(cl_settings.model_copy(update={"keys": SourceKeys()}), tmp_path / "missing")
     assert not missing.ok and missing.stats["requests"] == 0
     assert missing.stats["error_samples"][0].startswith("config: no CourtListener token")

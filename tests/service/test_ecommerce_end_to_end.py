@@ -44,11 +44,13 @@ def context(
     settings: Settings, fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[AppContext]:
     """A running ipsentry whose CourtListener is the fixture server."""
-    monkeypatch.setenv("IPSENTRY_KEYS__COURTLISTENER_TOKEN", TOKEN)
+    monkeypatch.delenv("IPSENTRY_KEYS__COURTLISTENER_TOKEN", raising=False)  # settings carry it
     fixture_server.sources["courtlistener"].token = TOKEN
     sources = settings.sources.model_copy(update={"courtlistener": fixture_server.url})
     keys = settings.keys.model_copy(update={"courtlistener_token": SecretStr(TOKEN)})
-    built = build_context(settings.model_copy(update={"sources": sources, "keys": keys}))
+    # The fixture's quota is not the real account's: no need to wait between the test's crawls.
+    fast = {"sources": sources, "keys": keys, "courtlistener_rate_limits": "600/minute"}
+    built = build_context(settings.model_copy(update=fast))
     yield built
     built.close()
 
