@@ -67,6 +67,20 @@ from ipsentry.search.query import (
 
 SCHEMA_VERSION = 1
 
+# Read the file through a memory map (up to 4 GiB, about a 1,000,000-document index) and keep
+# 64 MiB of pages per connection: a search touches pages scattered over a file far larger than
+# SQLite's default 2 MB cache (the documents rows carry their JSON bodies), and each read()
+# then copied a page.  The cache fills only as pages are read.
+_MMAP_BYTES = 4 << 30
+_CACHE_KIB = 64 << 10
+# Facets: a matched document's values cost about this many index-order steps (_facet_counts).
+_SEEK_COST = 8
+# The documents a search matches, written once per search so that the total, the facets and the
+# page are read from it instead of each running the match (FTS5 and the filters) again.  TEMP:
+# private to the connection, hence to the thread, and never written to the index file.
+_MATCHED = "temp.search_matched"
+_MATCHED_TABLE = f"CREATE TABLE IF NOT EXISTS {_MATCHED} (rowid INTEGER PRIMARY KEY, sort_date TEXT, id TEXT)"
+
 # Han (incl. extension A, compatibility and the supplementary planes) and kana.
 _CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f])")
 _FENCE = "\u200b"  # a unicode61 separator (category Cf)
@@ -87,6 +101,13 @@ _HIGHLIGHTED = (("title", False), ("summary", True), ("text", True), ("products"
 _SNIPPET_TOKENS = 32
 # Negated so that a larger score is better, as on the cluster backends.
 _SCORE = f"-bm25(document_text, {', '.join(str(w) for w in _FTS_WEIGHTS)})"
+# bm25 of the matched documents the MATCH finds.  "+rowid" hides the IN from FTS5, which
+# would otherwise seek each rowid (about a millisecond each in a long doclist): FTS5 walks the
+# match once and bm25, the dear part, runs only on the rows in the set.
+_SCORED = (
+    f"SELECT rowid, {_SCORE} AS score FROM document_text "
+    f"WHERE document_text MATCH ? AND +rowid IN (SELECT rowid FROM {_MATCHED})"
+)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS documents (
@@ -237,8 +258,21 @@ def _where(node: Node) -> _Sql:
     raise TypeError(f"not a query node: {node!r}")
 
 
-def _request_filters(request: SearchRequest) -> list[_Sql]:
-    """The structured filters of a request, ANDed with the query; normalised like the query."""
+def _probe_clause(field_name: str, values: Sequence[str]) -> _Sql:
+    """Same condition as :func:`_value_clause`, as a probe of one document's values: cheaper
+    when another clause (FTS5) already drives, since an IN list first reads every document
+    having the value (a filter such as kind=itc337 can hold the whole corpus)."""
+    return _Sql(
+        "EXISTS (SELECT 1 FROM document_values WHERE field = ? "
+        "AND value IN (SELECT value FROM json_each(?)) AND doc = d.rowid)",
+        [field_name, json.dumps(list(values))],
+    )
+
+
+def _request_filters(request: SearchRequest, *, probe: bool = False) -> list[_Sql]:
+    """The structured filters of a request, ANDed with the query; normalised like the query.
+    ``probe`` when the query's FTS5 match drives the search (see :func:`_probe_clause`)."""
+    clause = _probe_clause if probe else _value_clause
     clauses: list[_Sql] = []
     for field_name, values in (
         ("kind", [v.lower() for v in request.kinds]),
@@ -248,7 +282,7 @@ def _request_filters(request: SearchRequest) -> list[_Sql]:
         ("enterprise", [str(int(v)) for v in request.enterprise_ids]),
     ):
         if values:
-            clauses.append(_value_clause(field_name, values))
+            clauses.append(clause(field_name, values))
     if request.document_ids:
         clauses.append(
             _Sql("d.id IN (SELECT value FROM json_each(?))", [json.dumps(list(request.document_ids))])
@@ -306,6 +340,11 @@ class SqliteDocumentIndex:
             )
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
+            # See _MMAP_BYTES; the matched set of a search (_MATCHED) stays in memory.
+            connection.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
+            connection.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+            connection.execute("PRAGMA temp_store = MEMORY")
+            connection.execute(_MATCHED_TABLE)
             self._connections.append(connection)
         self._local.connection = connection
         return connection
@@ -475,21 +514,23 @@ class SqliteDocumentIndex:
         members = _members(tree, request)
 
         with self._transaction(write=False) as connection:
-            summary = connection.execute(
-                f"WITH m AS MATERIALIZED ({members.text}) SELECT '', '', count(*) FROM m UNION ALL "
-                "SELECT v.field, v.value, count(*) FROM m JOIN document_values v ON v.doc = m.rowid "
-                "WHERE v.field IN (SELECT value FROM json_each(?)) GROUP BY v.field, v.value",
-                [*members.params, json.dumps(list(dict.fromkeys(request.facets)))],
-            ).fetchall()
+            # The match runs once; the total, the facets and the page read its rows.
+            connection.execute(f"DELETE FROM {_MATCHED}")
+            connection.execute(
+                f"INSERT INTO {_MATCHED} (rowid, sort_date, id) {members.text}", members.params
+            )
+            total = int(connection.execute(f"SELECT count(*) FROM {_MATCHED}").fetchone()[0])
+            summary = self._facet_counts(connection, request.facets, total) if request.facets else []
             if request.sort == "relevance" and scoring is not None:
                 page = connection.execute(*self._by_relevance(tree, request, scoring)).fetchall()
             else:  # by date; also relevance without any text to be relevant to
                 direction = "ASC" if request.sort == "date_asc" else "DESC"
                 page = connection.execute(
-                    f"WITH m AS ({members.text}) SELECT rowid FROM m "
-                    f"ORDER BY sort_date {direction}, id ASC LIMIT ? OFFSET ?",
-                    [*members.params, request.limit, request.offset],
+                    f"SELECT rowid FROM {_MATCHED} ORDER BY sort_date {direction}, id ASC LIMIT ? OFFSET ?",
+                    [request.limit, request.offset],
                 ).fetchall()
+            # Not kept between searches: the next search replaces it, and memory is freed now.
+            connection.execute(f"DELETE FROM {_MATCHED}")
             rowids = [rowid for (rowid,) in page]
             bodies = dict(
                 connection.execute(
@@ -501,13 +542,9 @@ class SqliteDocumentIndex:
             if scoring is not None and rowids:
                 details = self._page_details(connection, scoring, rowids, highlight=request.highlight)
 
-        total = 0
         facets: dict[str, dict[str, int]] = {name: {} for name in request.facets}
         for facet, value, count in summary:
-            if facet == "":
-                total = count
-            else:
-                facets[facet][value] = count
+            facets[facet][value] = count
         for name, counts in facets.items():
             facets[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
         hits = []
@@ -521,31 +558,52 @@ class SqliteDocumentIndex:
         return SearchResult(total=total, hits=hits, facets=facets)
 
     @staticmethod
+    def _facet_counts(
+        connection: sqlite3.Connection, names: Sequence[str], matched: int
+    ) -> list[tuple[str, str, int]]:
+        """(field, value, documents) of the matched set for the facets ``names``.  Either plan
+        gives the same counts; they differ in cost.  Walking a facet field's values in index
+        order and probing the matched set costs about one step per document in the corpus
+        and field; seeking each matched document's values costs about eight such steps per
+        match (measured at 100,000 documents), so it wins only for the smaller results."""
+        fields = json.dumps(list(dict.fromkeys(names)))
+        corpus = connection.execute("SELECT max(rowid) FROM documents").fetchone()[0] or 0
+        if matched * _SEEK_COST < corpus:
+            statement = (
+                f"SELECT v.field, v.value, count(*) FROM {_MATCHED} m CROSS JOIN document_values v "
+                "INDEXED BY document_values_doc WHERE v.doc = m.rowid "
+                "AND v.field IN (SELECT value FROM json_each(?)) GROUP BY v.field, v.value"
+            )
+        else:
+            statement = (
+                f"SELECT v.field, v.value, count(*) FROM {_MATCHED} m "
+                "JOIN document_values v ON v.doc = m.rowid "
+                "WHERE v.field IN (SELECT value FROM json_each(?)) GROUP BY v.field, v.value"
+            )
+        return connection.execute(statement, [fields]).fetchall()
+
+    @staticmethod
     def _by_relevance(tree: Node, request: SearchRequest, scoring: str) -> tuple[str, list[object]]:
         """The page's rowids, best bm25 first.  bm25 costs far more than matching, so only this
         sort computes it for every match."""
         page = [request.limit, request.offset]
-        if _fts(tree) is not None:
-            # All text: one MATCH selects and scores.  Its NOT clauses score nothing in the rows
-            # it returns, so the scores equal those of the positive clauses alone.
-            members = _members(tree, request, scored=True)
+        whole = _fts(tree)
+        if whole is not None:
+            # All text: the query's own MATCH scores the matched set (see _SCORED).  Its NOT
+            # clauses score nothing in the rows it returns, so the scores equal those of the
+            # positive clauses alone.
             return (
-                f"SELECT rowid FROM ({members.text}) ORDER BY score DESC, sort_date DESC, id ASC "
-                "LIMIT ? OFFSET ?",
-                [*members.params, *page],
+                f"SELECT m.rowid FROM ({_SCORED}) s JOIN {_MATCHED} m ON m.rowid = s.rowid "
+                "ORDER BY s.score DESC, m.sort_date DESC, m.id ASC LIMIT ? OFFSET ?",
+                [whole, *page],
             )
         # Mixed text and structure: the structure decides membership, the positive text scores
-        # (0 for documents that match only through structure).  IN lists rather than a join, so
-        # SQLite indexes the intermediate sets instead of looping over one per row of the other.
-        members = _members(tree, request)
+        # (0 for documents that match only through structure).
         return (
-            f"WITH m AS MATERIALIZED ({members.text}), s AS MATERIALIZED (SELECT rowid, {_SCORE} AS score "
-            "FROM document_text WHERE document_text MATCH ?) "
-            "SELECT r.rowid FROM (SELECT rowid, score FROM s WHERE rowid IN (SELECT rowid FROM m) "
-            "UNION ALL SELECT rowid, 0.0 FROM m WHERE rowid NOT IN (SELECT rowid FROM s)) r "
-            "JOIN documents d ON d.rowid = r.rowid "
-            "ORDER BY r.score DESC, d.sort_date DESC, d.id ASC LIMIT ? OFFSET ?",
-            [*members.params, scoring, *page],
+            f"WITH s AS MATERIALIZED ({_SCORED}) "
+            f"SELECT m.rowid FROM {_MATCHED} m LEFT JOIN s ON s.rowid = m.rowid "
+            "ORDER BY coalesce(s.score, 0.0) DESC, m.sort_date DESC, m.id ASC LIMIT ? OFFSET ?",
+            [scoring, *page],
         )
 
     @staticmethod
@@ -564,9 +622,10 @@ class SqliteDocumentIndex:
                     )
                 else:
                     calls.append(f"highlight(document_text, {index}, '{_OPEN}', '{_CLOSE}')")
+        # "+rowid", as in _SCORED: one walk of the match beats a seek per hit several times over.
         rows = connection.execute(
             f"SELECT rowid, {', '.join([_SCORE, *calls])} FROM document_text WHERE document_text MATCH ? "
-            "AND rowid IN (SELECT value FROM json_each(?))",
+            "AND +rowid IN (SELECT value FROM json_each(?))",
             (scoring, json.dumps(rowids)),
         ).fetchall()
         result: dict[int, tuple[float, dict[str, str]]] = {}
@@ -582,21 +641,20 @@ class SqliteDocumentIndex:
         return result
 
 
-def _members(tree: Node, request: SearchRequest, *, scored: bool = False) -> _Sql:
-    """SELECT rowid, sort_date, id of the documents matching the query and the request's filters
-    (plus ``score`` when ``scored``, which only an all-text query can have)."""
-    filters = _request_filters(request)
+def _members(tree: Node, request: SearchRequest) -> _Sql:
+    """SELECT rowid, sort_date, id of the documents matching the query and the request's filters."""
     whole = _fts(tree)
     if whole is not None:
-        # The whole query is text: drive it from the FTS5 index.
-        where = _join("AND", [_Sql("document_text MATCH ?", [whole]), *filters])
-        score = f", {_SCORE} AS score" if scored else ""
+        # The whole query is text: drive it from the FTS5 index, the filters probing each match.
+        where = _join("AND", [_Sql("document_text MATCH ?", [whole]), *_request_filters(request, probe=True)])
         return _Sql(
-            f"SELECT d.rowid AS rowid, d.sort_date AS sort_date, d.id AS id{score} FROM document_text "
+            "SELECT d.rowid AS rowid, d.sort_date AS sort_date, d.id AS id FROM document_text "
             f"JOIN documents d ON d.rowid = document_text.rowid WHERE {where.text}",
             where.params,
         )
-    assert not scored, "only an all-text query is scored while it is matched"
+    # Filters probe the rows the query's own clauses select when it has text to drive from;
+    # a query without (only keywords, dates or nothing) may need a filter's list to drive.
+    filters = _request_filters(request, probe=bool(positive_text_leaves(tree)))
     where = _join("AND", [_where(tree), *filters])
     return _Sql(
         f"SELECT d.rowid AS rowid, d.sort_date AS sort_date, d.id AS id FROM documents d WHERE {where.text}",
