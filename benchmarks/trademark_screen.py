@@ -9,15 +9,19 @@ initials), Nice classes skewed like real filings (9, 25, 35, 42 most often).  A 
 marks are derived from registered brands (typos, look-alike characters, an added word, spacing,
 pinyin), the rest are unrelated, as in a real day.
 
-Printed in one run: build and screen times, peak memory (the process's peak resident set,
-before and after; ``--trace-memory`` adds a tracemalloc peak of a second screening), and recall
-and speed against exhaustive scoring: ``rapidfuzz.process.cdist`` with the same scorer (ratio),
-the same threshold and the same comparison keys, over every class-gated (query, key) pair.
-Exhaustive scoring of the whole day takes about a minute, so it is run on a random sample of
-the marks (every query of each sampled mark against every key of an overlapping class); recall
-is measured on that sample, and the exhaustive time is the sample's time scaled by the number
-of queries.  Recall concerns the fuzzy channel, the only one that blocking can lose pairs in
-(the exact and containment channels are dictionary look-ups).
+Printed in one run: the build's time and memory (peak resident set growth, and what stays
+resident), the screening's time (median of ``--repeat`` screenings of the day, each one listed;
+the first is cold) and memory (``--trace-memory`` adds a tracemalloc peak of one more
+screening), and recall and speed against exhaustive scoring: ``rapidfuzz.process.cdist`` with
+the same scorer (ratio), the same threshold and the same comparison keys, each query against
+every key of a class its filing lists (all keys when it lists none).  Exhaustive scoring of the
+whole day takes about a minute, so it is run on a random sample of the marks; recall is
+measured on that sample.  The exhaustive time compared is the least one: every class-gated
+pair scored once at the speed cdist reached on the sample (class by class, in large calls,
+cdist calls only), scaled to the day by the number of queries.  Recall concerns the fuzzy
+channel, the only one an index can lose pairs in (the exact and containment channels are
+dictionary look-ups).
+Exit code 0 when the targets are met (<= 10 s, recall >= 0.99, >= 20x), else 1.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -319,37 +325,63 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def exhaustive_pairs(
-    screen: TrademarkScreen, documents: list[Document]
-) -> tuple[set[tuple[int, str, str]], int]:
+def resident_mib() -> float:
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+@dataclass
+class Exhaustive:
+    pairs: set[tuple[int, str, str]]  # (document, query key, brand key) reaching the threshold
+    queries: int
+    unique_pairs: int  # class-gated (query, key) pairs, each once
+    scored: int  # (query, key) pairs cdist scored (a pair of two shared classes twice)
+    seconds: float  # in cdist
+
+    @property
+    def pairs_per_second(self) -> float:
+        return self.scored / max(self.seconds, 1e-9)
+
+    @property
+    def ideal_seconds(self) -> float:
+        """Every class-gated pair scored once at cdist's measured speed: the least any
+        exhaustive scoring can take."""
+        return self.unique_pairs / self.pairs_per_second
+
+
+def exhaustive_pairs(screen: TrademarkScreen, documents: list[Document]) -> Exhaustive:
     """Every (document, query key, brand key) pair with ratio >= threshold among class-gated
-    pairs, by brute force; and the number of queries it scored."""
+    pairs, by brute force: ``process.cdist`` (same scorer, threshold and keys as the screen)
+    class by class, each class's queries against all keys of that class, in large calls so
+    cdist runs at full speed.  Only the cdist calls are timed."""
     queries = screen.queries(documents)
     rows = [row for row, key in enumerate(queries.keys) if len(key) >= MIN_FUZZY_LEN]
-    keys = screen.index.keys
-    key_masks = screen.index.masks
-    found: set[tuple[int, str, str]] = set()
+    keys, key_masks = screen.index.keys, screen.index.masks
+    masks = TrademarkScreen._document_masks(documents)
+    by_mask: dict[int, int] = {}
+    for row in rows:
+        by_mask[int(masks[queries.documents[row]])] = by_mask.get(int(masks[queries.documents[row]]), 0) + 1
+    unique = sum(count * int(((key_masks & np.uint64(mask)) != 0).sum()) for mask, count in by_mask.items())
+    result = Exhaustive(set(), len(rows), unique, 0, 0.0)
     cutoff = screen.threshold * 100.0 - 1e-9
-    for nice_class in range(1, 46):
+    for nice_class in range(1, 64):
         bit = np.uint64(1 << nice_class)
         key_rows = np.flatnonzero((key_masks & bit) != 0)
-        class_rows = [
-            row
-            for row in rows
-            if nice_class in documents[queries.documents[row]].classes
-            or not documents[queries.documents[row]].classes
-        ]
+        class_rows = [row for row in rows if int(masks[queries.documents[row]]) & (1 << nice_class)]
         if not class_rows or key_rows.size == 0:
             continue
         choices = [keys[i] for i in key_rows]
         for start in range(0, len(class_rows), 256):
             chunk = class_rows[start : start + 256]
             texts = [queries.keys[row] for row in chunk]
+            started = time.perf_counter()
             matrix = process.cdist(texts, choices, scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1)
+            result.seconds += time.perf_counter() - started
+            result.scored += len(texts) * len(choices)
             for row, column in zip(*np.nonzero(matrix), strict=True):
                 query = chunk[row]
-                found.add((queries.documents[query], queries.keys[query], choices[column]))
-    return found, len(rows)
+                result.pairs.add((queries.documents[query], queries.keys[query], choices[column]))
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,39 +390,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--marks", type=int, default=None)
     parser.add_argument("--brands", type=int, default=None)
     parser.add_argument("--sample", type=int, default=None, help="marks scored exhaustively")
+    parser.add_argument("--repeat", type=int, default=3, help="screenings of the day (median reported)")
     parser.add_argument("--seed", type=int, default=20240925)
     parser.add_argument("--trace-memory", action="store_true", help="also a tracemalloc peak (slower)")
     args = parser.parse_args(argv)
     marks = args.marks or (4_000 if args.quick else 40_000)
     brands = args.brands or (10_000 if args.quick else 100_000)
-    sample = args.sample or (400 if args.quick else 1_000)
+    sample = args.sample or (400 if args.quick else 2_000)
 
     gen = Generator(args.seed)
     records = make_registry(gen, brands)
+    documents = make_day(gen, records, marks)
     print(f"registry: {len(records):,} enterprises, {sum(len(r.brands) for r in records):,} brands")
 
-    rss_before = peak_rss_mib()
+    rss_before, resident_before = peak_rss_mib(), resident_mib()
     started = time.perf_counter()
     screen = TrademarkScreen.build(records)
     build_seconds = time.perf_counter() - started
+    build_peak = peak_rss_mib() - rss_before
     print(
-        f"build: {build_seconds:.2f} s, {screen.stats['fuzzy_keys']:,} fuzzy keys, "
-        f"{screen.stats['exact_keys']:,} exact-only keys; peak RSS {peak_rss_mib():.0f} MiB "
-        f"(was {rss_before:.0f} MiB before the build)"
+        f"build: {build_seconds:.2f} s; {screen.stats['variants']:,} variants, "
+        f"{screen.stats['fuzzy_keys']:,} fuzzy keys, {screen.stats['exact_keys']:,} exact-only keys, "
+        f"{screen.stats['index_entries']:,} index entries in {screen.stats['index_bytes'] / 2**20:.0f} MiB; "
+        f"memory: peak RSS +{build_peak:.0f} MiB, resident +{resident_mib() - resident_before:.0f} MiB after"
     )
 
-    documents = make_day(gen, records, marks)
     rss_before = peak_rss_mib()
-    started = time.perf_counter()
-    candidates = screen.screen(documents)
-    screen_seconds = time.perf_counter() - started
+    times: list[float] = []
+    for _ in range(max(1, args.repeat)):
+        started = time.perf_counter()
+        candidates = screen.screen(documents)
+        times.append(time.perf_counter() - started)
+    screen_seconds = statistics.median(times)
     stats = dict(screen.stats)
     print(
-        f"screen: {len(documents):,} marks in {screen_seconds:.2f} s "
-        f"({len(documents) / screen_seconds:,.0f} marks/s), {stats['queries']:,} queries, "
-        f"{stats['probes']:,} probes, {stats['postings']:,} postings, "
-        f"{stats['candidate_pairs']:,} candidate pairs scored, "
-        f"{len(candidates):,} squat candidates; peak RSS {peak_rss_mib():.0f} MiB (was {rss_before:.0f} MiB)"
+        f"screen: {len(documents):,} marks in {screen_seconds:.2f} s (median of {len(times)}: "
+        f"{', '.join(f'{t:.2f}' for t in times)} s; {len(documents) / screen_seconds:,.0f} marks/s); "
+        f"{stats['queries']:,} queries, {stats['probes']:,} probes, {stats['postings']:,} postings, "
+        f"{stats['candidate_pairs']:,} candidate pairs scored, {len(candidates):,} squat candidates; "
+        f"memory: peak RSS +{peak_rss_mib() - rss_before:.0f} MiB"
     )
     if args.trace_memory:
         tracemalloc.start()
@@ -402,29 +440,33 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed + 1)
     sampled = sorted(rng.sample(range(len(documents)), min(sample, len(documents))))
     sampled_docs = [documents[i] for i in sampled]
-    started = time.perf_counter()
-    truth, sampled_queries = exhaustive_pairs(screen, sampled_docs)
-    exhaustive_sample_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    truth = exhaustive_pairs(screen, sampled_docs)
     blocked = screen.fuzzy_pairs(sampled_docs)
-    found = truth & blocked
-    recall = len(found) / len(truth) if truth else 1.0
-    exhaustive_seconds = exhaustive_sample_seconds * stats["fuzzy_queries"] / max(sampled_queries, 1)
+    found = truth.pairs & blocked
+    recall = len(found) / len(truth.pairs) if truth.pairs else 1.0
+    scale = stats["fuzzy_queries"] / max(truth.queries, 1)
+    measured_seconds = truth.seconds * scale
+    exhaustive_seconds = truth.ideal_seconds * scale
     print(
-        f"exhaustive (cdist, ratio >= {screen.threshold:.2f}, class-gated) "
-        f"on {len(sampled_docs):,} sampled marks "
-        f"({sampled_queries:,} queries): {exhaustive_sample_seconds:.2f} s -> {exhaustive_seconds:.1f} s "
-        f"for the day (scaled by queries)"
+        f"exhaustive (cdist, ratio >= {screen.threshold:.2f}, class-gated) on {len(sampled_docs):,} random "
+        f"marks ({truth.queries:,} queries x all keys of their classes: {truth.unique_pairs:,} pairs): "
+        f"class by class {truth.seconds:.2f} s at {truth.pairs_per_second / 1e6:.0f} M pairs/s "
+        f"-> {measured_seconds:.1f} s for the day; each pair once at that speed "
+        f"-> {exhaustive_seconds:.1f} s for the day (scaled by queries; the lower one is compared)"
     )
-    missed = sorted(truth - blocked)[:5]
+    missed = sorted(truth.pairs - blocked)[:5]
     print(
-        f"recall of the blocking on the sample: {recall:.4f} ({len(found):,} of {len(truth):,} pairs)"
+        f"recall of the screen on the sample: {recall:.4f} ({len(found):,} of {len(truth.pairs):,} pairs)"
         + (f"; missed e.g. {missed}" if missed else "")
     )
-    print(f"speed-up vs exhaustive: {exhaustive_seconds / screen_seconds:.1f}x")
-    ok = screen_seconds <= 10.0 and recall >= 0.99 and exhaustive_seconds / screen_seconds >= 20.0
-    print("targets (<= 10 s, recall >= 0.99, >= 20x):", "met" if ok else "NOT met")
-    return 0
+    speed_up = exhaustive_seconds / screen_seconds
+    print(f"speed-up vs exhaustive: {speed_up:.1f}x")
+    ok = screen_seconds <= 10.0 and recall >= 0.99 and speed_up >= 20.0
+    print(
+        f"targets: <= 10 s ({screen_seconds:.2f} s), recall >= 0.99 ({recall:.4f}), "
+        f">= 20x ({speed_up:.1f}x): " + ("met" if ok else "NOT met")
+    )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

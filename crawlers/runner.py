@@ -40,6 +40,8 @@ SPIDERS: dict[str, str] = {
     "edis_rss": "ipsentry.crawlers.spiders.edis_rss:EdisRssSpider",
     "courtlistener": "ipsentry.crawlers.spiders.courtlistener:CourtListenerSpider",
     "pacer_rss": "ipsentry.crawlers.spiders.pacer_rss:PacerRssSpider",
+    "uspto_daily": "ipsentry.crawlers.spiders.uspto_daily:UsptoDailySpider",
+    "euipo": "ipsentry.crawlers.spiders.euipo:EuipoSpider",
 }
 
 INPUT_FILE = "input.json"

@@ -333,9 +333,11 @@ def _register_subcommands() -> None:
     """Commands kept in their own modules (each about one job)."""
     from ipsentry.cli_backfill import backfill as backfill_command
     from ipsentry.cli_tag import tag as tag_command
+    from ipsentry.cli_trademark import app as trademark_app
 
     app.command(name="backfill")(backfill_command)
     app.command(name="tag")(tag_command)
+    app.add_typer(trademark_app, name="trademark")
 
 
 _register_subcommands()

@@ -13,6 +13,7 @@ from ipsentry.core.cases import record_case_events
 from ipsentry.core.db import transaction
 from ipsentry.core.documents import Document
 from ipsentry.service.context import AppContext
+from ipsentry.service.trademark_watch import add_similar_marks
 
 
 @dataclass
@@ -38,6 +39,7 @@ def ingest_batch(context: AppContext, documents: Sequence[Document]) -> IngestRe
         return IngestResult()
     matcher = context.matcher()
     tagged = [matcher.tag(document) for document in documents]
+    tagged = add_similar_marks(context, tagged)  # trademark filings resembling a registered brand
     # The index is written first: it is idempotent, so a crash before the commit below only
     # means the next crawl re-tags and re-alerts the same documents, and dedupe keeps that exact.
     upserted = context.index.upsert(tagged)

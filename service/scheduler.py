@@ -21,6 +21,8 @@ SCHEDULED_SOURCES = (
     "edis_rss",
     "courtlistener",
     "pacer_rss",
+    "uspto_daily",
+    "euipo",
 )
 
 # Job functions are looked up by reference ("module:function") by the job store, so they take

@@ -35,12 +35,16 @@ which classes overlap, who filed it from where, and until when it can be opposed
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import math
 import operator
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -55,10 +59,11 @@ from ipsentry.tagging.normalize import compact_key, name_key, split_aliases
 from ipsentry.tagging.opposition import OppositionWindow, opposition_window
 from ipsentry.tagging.trademark_variants import (
     EXACT_ONLY_KINDS,
-    brand_variants,
-    comparison_key,
+    comparison_keys,
     has_cjk,
     normalise_text,
+    normalise_texts,
+    variants_of_brands,
 )
 from ipsentry.tagging.variants import enterprise_variants, place_of
 
@@ -76,20 +81,25 @@ MAX_HALF_DEPTH = 2
 # its probes (measured: a probe costs about as much as scoring a handful of pairs).
 EXHAUSTIVE_FACTOR = 8.0
 EXHAUSTIVE_CHUNK = 4_000_000  # cells of one exhaustive score matrix
+WORKERS = min(4, os.cpu_count() or 1)  # threads looking up mark lengths side by side
+_CHUNK = 1 << 20  # entries post-processed at a time while building
 # A brand found inside a longer mark (as its words, or inside a Chinese mark) ranks a little
 # below a mark that is the brand itself.
 PART_OF_MARK_FACTOR = 0.95
 # Word sequences of a mark screened on their own (one to three words).
 MAX_WORDS_IN_PART = 3
+MAX_REMEMBERED_FILERS = 200_000  # filer names whose name keys a screen keeps between batches
 # A dead mark (abandoned, cancelled) can no longer hurt anyone.
 DEFAULT_SKIP_STAGES = frozenset({"abandoned", "cancelled"})
 
 WHOLE, PREFIX, SUFFIX = 0, 1, 2  # tags of the indexed pieces
 _ANY_CLASS = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 _GOLDEN = 0x9E3779B97F4A7C15
-_MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's multiplier: spreads hashes over the top bits
-_BASE = 0x100000001B3  # polynomial hash base (odd, so powers never vanish modulo 2**64)
-_POWERS = [pow(_BASE, n, 2**64) for n in range(128)]
+# Polynomial hash base: odd, so its powers never vanish modulo 2**64, and large, so that every
+# character's term (code x BASE ** (rank + 1)) reaches the top bits the slots are read from.
+_BASE = 0xBF58476D1CE4E5B9
+_POWERS = [pow(_BASE, n + 1, 2**64) for n in range(128)]
+_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _QUOTED_RE = re.compile(r"[\"“”‘’']([^\"“”‘’']{2,80})[\"“”‘’']")
 _TRANSLITERATE_RE = re.compile(r"translit\w*\s+(?:to|as)\s+(.+?)(?:\s+and\s+this|\s+which|[.;]|$)", re.I)
 
@@ -113,13 +123,25 @@ class SquatCandidate:
     brand: str
     variant: str
     variant_kind: str
-    measure: str  # "identical", "ratio", "ratio after look-alike folding", "contains"
+    found_by: str  # "ratio" (fuzzy), "identical" (exact-only keys) or "contains"
     similarity: float  # the measure's value, 0..1
     score: float  # similarity, reduced when only part of the mark matched
     overlapping_classes: tuple[int, ...]  # empty when the brand is registered for any class
     brand_classes: tuple[int, ...]  # as registered, with coordinated classes; empty = any class
     stage: str
     opposition: OppositionWindow | None
+
+    @functools.cached_property
+    def measure(self) -> str:
+        """ "identical", "ratio", "ratio after look-alike folding" or "contains": whether the
+        similarity needed the look-alike folding (0/O, rn/m) to reach the threshold.  Worked
+        out on demand, like the reasons."""
+        if self.found_by != "ratio":
+            return self.found_by
+        plain = round(fuzz.ratio(_plain_key(self.matched_text), _plain_key(self.variant)) / 100.0, 4)
+        if plain >= self.similarity:  # similarity is rounded likewise
+            return "identical" if plain == 1.0 else "ratio"
+        return "ratio after look-alike folding"
 
     @functools.cached_property
     def reasons(self) -> tuple[str, ...]:
@@ -192,12 +214,48 @@ class _Queries:
         return len(self.keys)
 
 
-@dataclass(slots=True)
-class _Hit:
-    row: int  # query row
-    key: str
-    similarity: float
-    measure: str
+FOUND_BY = ("ratio", "identical", "contains")  # how a hit was found, by code
+RATIO, IDENTICAL, CONTAINS = 0, 1, 2
+
+
+@dataclass
+class _Hits:
+    """Hits as columns: the query row; the fuzzy and exact-only key rows it met (-1: none); the
+    similarity; how it was found (a code of FOUND_BY)."""
+
+    rows: np.ndarray
+    fuzzy: np.ndarray
+    exact: np.ndarray
+    similarity: np.ndarray
+    found_by: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        rows: Sequence[int],
+        fuzzy: Sequence[int],
+        exact: Sequence[int],
+        similarity: Sequence[float],
+        found_by: Sequence[int],
+    ) -> _Hits:
+        return cls(
+            np.asarray(rows, dtype=np.int64),
+            np.asarray(fuzzy, dtype=np.int64),
+            np.asarray(exact, dtype=np.int64),
+            np.asarray(similarity, dtype=np.float64),
+            np.asarray(found_by, dtype=np.int8),
+        )
+
+    def __add__(self, other: _Hits) -> _Hits:
+        return _Hits(
+            *(
+                np.concatenate((mine, theirs))
+                for mine, theirs in zip(self.columns(), other.columns(), strict=True)
+            )
+        )
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        return (self.rows, self.fuzzy, self.exact, self.similarity, self.found_by)
 
 
 @dataclass(frozen=True)
@@ -209,15 +267,26 @@ class _OwnNames:
     place: str | None
 
 
-@dataclass
 class _Filing:
-    """What the candidates of one document share, computed once."""
+    """What the candidates of one document share, worked out once (the applicant's name keys
+    only when a candidate's owner check asks)."""
 
-    mask: int  # class bits (every bit when the filing lists no class)
-    classes: frozenset[int]
-    applicant: Party | None
-    applicant_names: list[tuple[str, str]]  # (name key, compact address) per applicant name
-    opposition: OppositionWindow | None
+    def __init__(self, document: Document, mask: int, name_keys: dict[str, str]) -> None:
+        parties = applicants(document)
+        self.parties = parties
+        self.mask = mask  # class bits (every bit when the filing lists no class)
+        self.classes = frozenset(document.classes)
+        self.applicant = parties[0] if parties else None
+        self.opposition = opposition_window(document.jurisdiction, document.published)
+        self._name_keys = name_keys
+        self._names: list[tuple[str, Party]] | None = None
+
+    @property
+    def applicant_names(self) -> list[tuple[str, Party]]:
+        """(name key, party) of every name the applicants go by."""
+        if self._names is None:
+            self._names = applicant_names(self.parties, self._name_keys)
+        return self._names
 
 
 def class_mask(classes: Iterable[int]) -> np.uint64:
@@ -249,25 +318,31 @@ def own_names(record: EnterpriseRecord) -> _OwnNames:
     return _OwnNames(frozenset(strong), frozenset(weak - strong), place_of(record))
 
 
-def is_own_filing(names: _OwnNames, filing_names: Iterable[tuple[str, str]]) -> bool:
-    """Whether one of the filer's (name key, compact address) is the enterprise."""
-    for key, address in filing_names:
+def is_own_filing(names: _OwnNames, filing_names: Iterable[tuple[str, Party]]) -> bool:
+    """Whether one of the filer's names (name key, party) is the enterprise's."""
+    for key, party in filing_names:
         if key in names.strong:
             return True
-        if key in names.weak and names.place and names.place in address:
-            return True
+        if key in names.weak and names.place:
+            address = compact_key(" ".join(p for p in (party.city, party.address) if p))
+            if names.place in address:
+                return True
     return False
 
 
-def applicant_names(parties: Iterable[Party]) -> list[tuple[str, str]]:
-    """(name key, compact city and address) of every name the applicants go by."""
-    found: list[tuple[str, str]] = []
+def applicant_names(parties: Iterable[Party], cache: dict[str, str] | None = None) -> list[tuple[str, Party]]:
+    """(name key, party) of every name the applicants go by (``cache``: keys known by name, as
+    the same filers come back day after day)."""
+    cache = {} if cache is None else cache
+    found: list[tuple[str, Party]] = []
     for party in parties:
-        address = compact_key(" ".join(p for p in (party.city, party.address) if p))
         for written in (party.name, *party.aliases):
             for name in split_aliases(written):
-                if key := name_key(name):
-                    found.append((key, address))
+                key = cache.get(name)
+                if key is None:
+                    key = cache[name] = name_key(name)
+                if key:
+                    found.append((key, party))
     return found
 
 
@@ -402,14 +477,18 @@ def _weights(length: int, depth: int) -> np.ndarray:
 
 def _variant_hashes(codes: np.ndarray, spec: _Spec) -> np.ndarray:
     """(strings x variants) hashes of one spec's variants for a matrix of equal-length strings:
-    a polynomial hash of what is left, salted with the tag and that length, then mixed so the
-    top bits (table slots) are uniform."""
+    a polynomial hash of what is left (every term scaled by a power of a large odd base, so the
+    top bits the slots are read from are well spread without a mixing pass), plus a salt for
+    the tag and the length left."""
+    kind, piece, depth = spec.tag
+    left = spec.length - spec.depth
+    salt = np.uint64(
+        ((((kind * 1_000_003 + piece) * 1_000_003 + depth) * 1_000_003 + left) * _GOLDEN) % 2**64
+    )
     with np.errstate(over="ignore"):
         hashes = codes[:, spec.start : spec.start + spec.length] @ _weights(spec.length, spec.depth)
-        kind, piece, depth = spec.tag
-        salt = np.uint64((((kind * 1_000_003 + piece) * 1_000_003 + depth) * _GOLDEN) % 2**64)
-        hashes = (hashes ^ salt) * _MIX
-        return hashes ^ (hashes >> np.uint64(32))
+        hashes += salt
+        return hashes
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -456,31 +535,48 @@ class _DeletionIndex:
         self.last_postings = 0
 
     def _build(self) -> None:
-        parts: list[np.ndarray] = []
+        # Filled in place and post-processed in chunks: a registry makes ten million entries,
+        # and whole-array temporaries of them would multiply the build's peak memory.
+        total = sum(
+            self.rows_by_length[length].size * _variant_count(specs)
+            for length, specs in self.plan.entries.items()
+        )
+        self.entries = np.empty(total, dtype=np.uint64)
+        shift = np.uint64(self.row_bits)
+        filled = 0
         for length, specs in self.plan.entries.items():
             rows = self.rows_by_length[length]
             codes = self._codes([self.keys[i] for i in rows], length)
-            tags = rows.astype(np.uint64)
+            tags = rows.astype(np.uint64)[:, None]
             for spec in specs:
-                shift = np.uint64(self.row_bits)
-                parts.append(((_variant_hashes(codes, spec) >> shift) << shift) | tags[:, None])
-        self.entries = np.concatenate([p.reshape(-1) for p in parts]) if parts else np.zeros(0, np.uint64)
+                hashes = _variant_hashes(codes, spec)
+                hashes >>= shift
+                hashes <<= shift
+                hashes |= tags
+                self.entries[filled : filled + hashes.size] = hashes.reshape(-1)
+                filled += hashes.size
         self.entries.sort()
-        tops = self.entries >> np.uint64(self.row_bits)
         hash_bits = 64 - self.row_bits
         # About eight bitmap bits per entry: a probe of an absent variant passes one time in ~8.
-        self.bitmap_bits = min(hash_bits, max(10, int(self.entries.size).bit_length() + 3))
-        marks = tops >> np.uint64(hash_bits - self.bitmap_bits)
-        byte, bit = marks >> np.uint64(3), (marks & np.uint64(7)).astype(np.uint8)
+        self.bitmap_bits = min(hash_bits, max(10, int(total).bit_length() + 2))
         self.bitmap = np.zeros((1 << self.bitmap_bits) // 8 + 1, dtype=np.uint8)
-        if byte.size:
-            starts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
-            self.bitmap[byte[starts]] = np.bitwise_or.reduceat(np.left_shift(1, bit).astype(np.uint8), starts)
-        # About one entry per slot; slot offsets are int32 (entries stay far below 2**31).
-        self.slot_bits = min(hash_bits, max(8, int(self.entries.size).bit_length()))
-        slots = tops >> np.uint64(hash_bits - self.slot_bits)
-        self.offsets = np.searchsorted(slots, np.arange((1 << self.slot_bits) + 1, dtype=np.uint64))
-        self.offsets = self.offsets.astype(np.int32)
+        # One or two entries per slot; slot offsets are int32 (entries stay far below 2**31),
+        # counted in place: offsets[s + 1] counts slot s until the running sum turns counts
+        # into offsets.
+        self.slot_bits = min(hash_bits, max(8, int(total).bit_length() - 1))
+        self.offsets = np.zeros((1 << self.slot_bits) + 1, dtype=np.int32)
+        counts = self.offsets[1:]
+        for start in range(0, total, _CHUNK):
+            tops = self.entries[start : start + _CHUNK] >> shift
+            marks = tops >> np.uint64(hash_bits - self.bitmap_bits)
+            byte = marks >> np.uint64(3)
+            bit = np.left_shift(1, (marks & np.uint64(7)).astype(np.uint8)).astype(np.uint8)
+            firsts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+            self.bitmap[byte[firsts]] |= np.bitwise_or.reduceat(bit, firsts)
+            slots = (tops >> np.uint64(hash_bits - self.slot_bits)).astype(np.int64)
+            firsts = np.flatnonzero(np.concatenate(([True], slots[1:] != slots[:-1])))
+            counts[slots[firsts]] += np.diff(np.append(firsts, slots.size)).astype(np.int32)
+        np.cumsum(counts, out=counts)
 
     @property
     def memory_bytes(self) -> int:
@@ -500,45 +596,59 @@ class _DeletionIndex:
         lengths scored exhaustively and passing; of feasible lengths and overlapping classes.
         Each pair once."""
         lengths = np.fromiter((len(q) for q in queries), dtype=np.int64, count=len(queries))
-        found_q: list[np.ndarray] = []
-        found_k: list[np.ndarray] = []
-        probe_hashes: list[np.ndarray] = []
-        probe_rows: list[np.ndarray] = []
-        for length in range(MIN_FUZZY_LEN, self.longest_mark + 1):
-            rows = np.flatnonzero(lengths == length)
-            if rows.size == 0:
-                continue
-            strings = [queries[i] for i in rows]
-            exhaustive = self.plan.exhaustive.get(length)
-            if exhaustive:
-                key_rows = np.concatenate([self.rows_by_length[n] for n in exhaustive])
-                q, k = self._score_all(strings, rows, key_rows)
-                found_q.append(q)
-                found_k.append(k)
-            specs = self.plan.probes.get(length)
-            if specs:
-                codes = self._codes(strings, length)
-                for spec in specs:
-                    hashes = _variant_hashes(codes, spec)
-                    probe_hashes.append(hashes.reshape(-1))
-                    probe_rows.append(np.repeat(rows, hashes.shape[1]))
-        if probe_hashes:
-            q, k = self._look_up(np.concatenate(probe_hashes), np.concatenate(probe_rows))
-            found_q.append(q)
-            found_k.append(k)
-        if not found_q:
+        groups = [
+            (length, rows)
+            for length in range(MIN_FUZZY_LEN, self.longest_mark + 1)
+            if (rows := np.flatnonzero(lengths == length)).size
+        ]
+
+        def run(group: tuple[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, int, int]:
+            length, rows = group
+            return self._group(length, rows, [queries[i] for i in rows], lengths, query_masks)
+
+        # Mark lengths are independent, and numpy lets go of the GIL on big arrays: the
+        # groups run on all cores, as the exhaustive scorer does.
+        with ThreadPoolExecutor(max_workers=min(WORKERS, max(len(groups), 1))) as pool:
+            found = list(pool.map(run, groups))
+        self.last_probes = sum(f[2] for f in found)
+        self.last_postings = sum(f[3] for f in found)
+        if not found:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        q, k = np.concatenate(found_q), np.concatenate(found_k)
-        keep = self.feasible[lengths[q], self.lengths[k]]
-        keep &= (query_masks[q] & self.masks[k]) != 0
-        pairs = np.sort(q[keep] * len(self.keys) + k[keep])
+        pairs = np.sort(np.concatenate([q * len(self.keys) + k for q, k, _, _ in found]))
         if pairs.size:
             pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
         return pairs // len(self.keys), pairs % len(self.keys)
 
+    def _group(
+        self, length: int, rows: np.ndarray, strings: list[str], lengths: np.ndarray, query_masks: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """Candidates of the marks of one length: (query rows, key rows, probes, postings)."""
+        found_q: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        found_k: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        probes = postings = 0
+        exhaustive = self.plan.exhaustive.get(length)
+        if exhaustive:
+            key_rows = np.concatenate([self.rows_by_length[n] for n in exhaustive])
+            q, k = self._score_all(strings, rows, key_rows)
+            found_q.append(q)
+            found_k.append(k)
+        specs = self.plan.probes.get(length)
+        if specs:
+            codes = self._codes(strings, length)
+            hashes = np.concatenate([_variant_hashes(codes, spec) for spec in specs], axis=1)
+            probes = int(hashes.size)
+            q, k = self._look_up(hashes.reshape(-1), np.repeat(rows, hashes.shape[1]))
+            postings = int(q.size)
+            found_q.append(q)
+            found_k.append(k)
+        q, k = np.concatenate(found_q), np.concatenate(found_k)
+        keep = self.feasible[length, self.lengths[k]]
+        keep &= (query_masks[q] & self.masks[k]) != 0
+        return q[keep], k[keep], probes, postings
+
     def _look_up(self, hashes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.last_probes = int(hashes.size)
+        """(query row, key row) of every entry whose hash equals a probe's."""
         hash_bits = np.uint64(64 - self.row_bits)
         tops = hashes >> np.uint64(self.row_bits)
         marks = tops >> (hash_bits - np.uint64(self.bitmap_bits))
@@ -551,7 +661,6 @@ class _DeletionIndex:
         walked = _expand(lower, counts)
         entries = self.entries[walked]
         same = (entries >> np.uint64(self.row_bits)) == np.repeat(tops, counts)
-        self.last_postings = int(same.sum())
         key_rows = (entries[same] & np.uint64((1 << self.row_bits) - 1)).astype(np.int64)
         return np.repeat(rows, counts)[same], key_rows
 
@@ -604,6 +713,22 @@ class _Table:
         return [] if row is None else self.ids[self.offsets[row] : self.offsets[row + 1]].tolist()
 
 
+@contextmanager
+def _bulk_allocation() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a build or a screening allocates its hundreds
+    of thousands of small objects: they all survive until the end, and every collection the
+    allocations trigger would rescan the whole heap (the registry, the batch) for nothing
+    (measured: a second or more per full collection).  Reference counting still frees as usual;
+    the collector's previous state is restored."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @dataclass
 class TrademarkScreen:
     """Built once from the registry (``build``), then run on every batch of filings."""
@@ -613,17 +738,20 @@ class TrademarkScreen:
     # Per brand (registry order): its enterprise, text, class bits with coordinated classes.
     brand_enterprise: list[int]
     brand_text: list[str]
-    brand_mask: list[int]
+    brand_masks: np.ndarray  # uint64 class bits (every bit for a brand of any class)
+    brand_classes: list[tuple[int, ...]]  # empty = any class
     # Per variant: its text, kind, brand.
     variant_text: list[str]
     variant_kind: list[str]
-    variant_brand: list[int]
+    variant_brands: np.ndarray
     fuzzy: _Table  # keys long enough to fuzz, in the index's row order
     exact: _Table  # keys matched only exactly
+    exact_twin: np.ndarray  # per fuzzy key: the exact-only row of the same key, or -1
     index: _DeletionIndex
     skip_stages: frozenset[str] = DEFAULT_SKIP_STAGES
     stats: dict[str, int] = field(default_factory=dict)
     _own: dict[int, _OwnNames] = field(default_factory=dict, repr=False)
+    _name_keys: dict[str, str] = field(default_factory=dict, repr=False)  # filer name -> key
 
     @classmethod
     def build(
@@ -638,10 +766,21 @@ class TrademarkScreen:
         (e.g. ``{9: {42}}``: a class-9 brand is also screened against class-42 filings)."""
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold is a similarity between 0 and 1")
-        coordinated = coordinated_classes or {}
+        with _bulk_allocation():
+            return cls._build(records, threshold, coordinated_classes or {}, frozenset(skip_stages))
+
+    @classmethod
+    def _build(
+        cls,
+        records: Sequence[EnterpriseRecord],
+        threshold: float,
+        coordinated: dict[int, set[int]],
+        skip_stages: frozenset[str],
+    ) -> TrademarkScreen:
         brand_enterprise: list[int] = []
         brand_text: list[str] = []
         brand_mask: list[int] = []
+        brand_classes: list[tuple[int, ...]] = []
         variant_text: list[str] = []
         variant_kind: list[str] = []
         variant_brand: list[int] = []
@@ -649,6 +788,7 @@ class TrademarkScreen:
         exact_rows: dict[str, int] = {}
         fuzzy_links: list[int] = []  # row, variant id, row, variant id, ...
         exact_links: list[int] = []
+        derived = iter(variants_of_brands([brand for record in records for brand in record.brands]))
         for enterprise_index, record in enumerate(records):
             for brand in record.brands:
                 classes = set(brand.classes)
@@ -658,7 +798,8 @@ class TrademarkScreen:
                 brand_enterprise.append(enterprise_index)
                 brand_text.append(brand.text)
                 brand_mask.append(int(class_mask(classes)))
-                for variant in brand_variants(brand):
+                brand_classes.append(tuple(sorted(c for c in classes if 1 <= c <= 63)))
+                for variant in next(derived):
                     variant_id = len(variant_text)
                     variant_text.append(variant.text)
                     variant_kind.append(variant.kind)
@@ -668,7 +809,9 @@ class TrademarkScreen:
                     else:
                         exact_links += (exact_rows.setdefault(variant.key, len(exact_rows)), variant_id)
         fuzzy = _Table.of(fuzzy_rows, fuzzy_links)
-        masks = np.array(brand_mask, dtype=np.uint64)[np.array(variant_brand, dtype=np.int64)[fuzzy.ids]]
+        brand_masks = np.array(brand_mask, dtype=np.uint64)
+        variant_brands = np.array(variant_brand, dtype=np.int64)
+        masks = brand_masks[variant_brands[fuzzy.ids]]
         key_masks = (
             np.bitwise_or.reduceat(masks, fuzzy.offsets[:-1]) if masks.size else np.zeros(0, np.uint64)
         )
@@ -678,14 +821,16 @@ class TrademarkScreen:
             threshold=threshold,
             brand_enterprise=brand_enterprise,
             brand_text=brand_text,
-            brand_mask=brand_mask,
+            brand_masks=brand_masks,
+            brand_classes=brand_classes,
             variant_text=variant_text,
             variant_kind=variant_kind,
-            variant_brand=variant_brand,
+            variant_brands=variant_brands,
             fuzzy=fuzzy,
             exact=_Table.of(exact_rows, exact_links),
+            exact_twin=np.array([exact_rows.get(key, -1) for key in fuzzy_rows], dtype=np.int64),
             index=index,
-            skip_stages=frozenset(skip_stages),
+            skip_stages=skip_stages,
             stats={
                 "brands": len(brand_text),
                 "variants": len(variant_text),
@@ -699,30 +844,45 @@ class TrademarkScreen:
     # -- queries ------------------------------------------------------------------------------
 
     def queries(self, documents: Sequence[Document]) -> _Queries:
-        """What is screened of each document: every mark text whole, and its word sequences."""
-        queries = _Queries()
+        """What is screened of each document: every mark text whole, and its word sequences;
+        each distinct key once per document."""
+        owners: list[int] = []
+        fields: list[str] = []
+        texts: list[str] = []
         for index, document in enumerate(documents):
-            seen: set[str] = set()
-
-            def add(
-                field_name: str, text: str, whole: bool, index: int = index, seen: set[str] = seen
-            ) -> None:
-                key = comparison_key(text)
-                if len(key) >= 2 and key not in seen:
-                    seen.add(key)
-                    queries.documents.append(index)
-                    queries.fields.append(field_name)
-                    queries.texts.append(text)
-                    queries.keys.append(key)
-                    queries.whole.append(whole)
-
             for field_name, text in mark_texts(document):
-                add(field_name, text, True)
-                words = normalise_text(text).split()
-                if len(words) > 1:
-                    for size in range(1, min(MAX_WORDS_IN_PART, len(words) - 1) + 1):
-                        for start in range(len(words) - size + 1):
-                            add(f"{field_name} words", " ".join(words[start : start + size]), False)
+                owners.append(index)
+                fields.append(field_name)
+                texts.append(text)
+        written = _Queries()
+        for index, field_name, text, normalised in zip(
+            owners, fields, texts, normalise_texts(texts), strict=True
+        ):
+            written.documents.append(index)
+            written.fields.append(field_name)
+            written.texts.append(text)
+            written.whole.append(True)
+            words = normalised.split()
+            for size in range(1, min(MAX_WORDS_IN_PART, len(words) - 1) + 1):
+                for start in range(len(words) - size + 1):
+                    written.documents.append(index)
+                    written.fields.append(f"{field_name} words")
+                    written.texts.append(" ".join(words[start : start + size]))
+                    written.whole.append(False)
+        queries = _Queries()
+        seen: set[str] = set()
+        last = -1
+        for row, key in enumerate(comparison_keys(written.texts)):
+            document = written.documents[row]
+            if document != last:
+                seen, last = set(), document
+            if len(key) >= 2 and key not in seen:
+                seen.add(key)
+                queries.documents.append(document)
+                queries.fields.append(written.fields[row])
+                queries.texts.append(written.texts[row])
+                queries.keys.append(key)
+                queries.whole.append(written.whole[row])
         return queries
 
     # -- screening ----------------------------------------------------------------------------
@@ -732,9 +892,11 @@ class TrademarkScreen:
         docs = [d for d in documents if d.kind == RiskKind.TRADEMARK and d.stage not in self.skip_stages]
         if not docs:
             return []
-        queries = self.queries(docs)
-        hits = self._fuzzy_hits(queries, self._document_masks(docs)) + self._exact_hits(queries)
-        return self._candidates(docs, queries, hits)
+        with _bulk_allocation():
+            queries = self.queries(docs)
+            masks = self._document_masks(docs)
+            hits = self._fuzzy_hits(queries, masks) + self._exact_hits(queries)
+            return self._candidates(docs, masks, queries, hits)
 
     def fuzzy_pairs(self, documents: Sequence[Document]) -> set[tuple[int, str, str]]:
         """(document index, query key, brand key) of every fuzzy hit before class and owner
@@ -742,91 +904,127 @@ class TrademarkScreen:
         docs = list(documents)
         queries = self.queries(docs)
         hits = self._fuzzy_hits(queries, self._document_masks(docs))
-        return {(queries.documents[h.row], queries.keys[h.row], h.key) for h in hits}
+        return {
+            (queries.documents[row], queries.keys[row], self.index.keys[key])
+            for row, key in zip(hits.rows.tolist(), hits.fuzzy.tolist(), strict=True)
+        }
 
     @staticmethod
     def _document_masks(documents: Sequence[Document]) -> np.ndarray:
         masks = (int(class_mask(d.classes)) for d in documents)
         return np.fromiter(masks, dtype=np.uint64, count=len(documents))
 
-    def _fuzzy_hits(self, queries: _Queries, doc_masks: np.ndarray) -> list[_Hit]:
-        keys = queries.keys
-        masks = doc_masks[np.array(queries.documents, dtype=np.int64)]
-        query_rows, key_rows = self.index.candidates(keys, masks)
+    def _fuzzy_hits(self, queries: _Queries, doc_masks: np.ndarray) -> _Hits:
+        """Scored pairs of query rows and fuzzy keys of a class the query's filing lists.  Each
+        distinct key is looked up and scored once for the batch (generic words such as PHONE
+        recur in hundreds of marks), with the classes of all filings that hold it."""
+        distinct: dict[str, int] = {}
+        slot = np.fromiter(
+            (distinct.setdefault(key, len(distinct)) for key in queries.keys),
+            dtype=np.int64,
+            count=len(queries),
+        )
+        row_masks = doc_masks[np.asarray(queries.documents, dtype=np.int64)]
+        key_masks = np.zeros(len(distinct), dtype=np.uint64)
+        np.bitwise_or.at(key_masks, slot, row_masks)
+        keys = list(distinct)
+        found, key_rows = self.index.candidates(keys, key_masks)
         self.stats["queries"] = len(queries)
-        self.stats["fuzzy_queries"] = sum(1 for k in keys if len(k) >= MIN_FUZZY_LEN)
+        self.stats["fuzzy_queries"] = sum(1 for k in queries.keys if len(k) >= MIN_FUZZY_LEN)
+        self.stats["distinct_keys"] = len(keys)
         self.stats["probes"] = self.index.last_probes
         self.stats["postings"] = self.index.last_postings
-        self.stats["candidate_pairs"] = int(query_rows.size)
-        if query_rows.size == 0:
-            return []
+        self.stats["candidate_pairs"] = int(found.size)
+        empty = _Hits.of([], [], [], [], [])
+        if found.size == 0:
+            return empty
         scores = process.cpdist(
-            _pick(keys, query_rows),
+            _pick(keys, found),
             _pick(self.index.keys, key_rows),
             scorer=fuzz.ratio,
             score_cutoff=self.threshold * 100.0 - 1e-9,
             workers=-1,
         )
         passed = np.flatnonzero(scores > 0)
-        index_keys = self.index.keys
-        return [
-            _Hit(int(query_rows[i]), index_keys[key_rows[i]], float(scores[i]) / 100.0, "ratio")
-            for i in passed.tolist()
-        ]
+        found, key_rows, scores = found[passed], key_rows[passed], scores[passed]
+        # Back to the query rows holding each key, each gated by its own filing's classes.
+        order = np.argsort(slot, kind="stable")
+        starts = np.searchsorted(slot[order], np.arange(len(keys) + 1))
+        counts = starts[found + 1] - starts[found]
+        rows = order[_expand(starts[found], counts)]
+        key_rows = np.repeat(key_rows, counts)
+        keep = (row_masks[rows] & self.index.masks[key_rows]) != 0
+        rows, key_rows = rows[keep], key_rows[keep]
+        similarity = np.repeat(scores, counts)[keep] / 100.0
+        # An identical key may also be an exact-only variant (initials) of some brand.
+        exact = np.where(similarity == 1.0, self.exact_twin[key_rows], -1)
+        return _Hits(rows, key_rows, exact, similarity, np.full(rows.size, RATIO, dtype=np.int8))
 
-    def _exact_hits(self, queries: _Queries) -> list[_Hit]:
-        hits: list[_Hit] = []
+    def _exact_hits(self, queries: _Queries) -> _Hits:
+        rows: list[int] = []
+        fuzzy_rows: list[int] = []
+        exact_rows: list[int] = []
+        found_by: list[int] = []
         exact, fuzzy = self.exact.rows, self.fuzzy.rows
         for row, (key, whole) in enumerate(zip(queries.keys, queries.whole, strict=True)):
             if not whole:
                 continue
             if key in exact:
-                hits.append(_Hit(row, key, 1.0, "identical"))
+                rows.append(row)
+                fuzzy_rows.append(-1)
+                exact_rows.append(exact[key])
+                found_by.append(IDENTICAL)
             if has_cjk(key):
-                # Chinese marks carry no spaces: look for brands written inside them.
-                for size in range(2, len(key)):
-                    for start in range(len(key) - size + 1):
-                        part = key[start : start + size]
-                        if part in exact or part in fuzzy:
-                            hits.append(_Hit(row, part, 1.0, "contains"))
-        return hits
+                # Chinese marks carry no spaces: look for Chinese brands written inside them.
+                for run in _CJK_RUN_RE.findall(key):
+                    for size in range(2, min(len(run), len(key) - 1) + 1):
+                        for start in range(len(run) - size + 1):
+                            part = run[start : start + size]
+                            if part in exact or part in fuzzy:
+                                rows.append(row)
+                                fuzzy_rows.append(fuzzy.get(part, -1))
+                                exact_rows.append(exact.get(part, -1))
+                                found_by.append(CONTAINS)
+        return _Hits.of(rows, fuzzy_rows, exact_rows, [1.0] * len(rows), found_by)
 
     def _candidates(
-        self, docs: Sequence[Document], queries: _Queries, hits: list[_Hit]
+        self, docs: Sequence[Document], doc_masks: np.ndarray, queries: _Queries, hits: _Hits
     ) -> list[SquatCandidate]:
-        # The best hit per (document, brand) first; candidates are made for the winners only.
-        best: dict[tuple[int, int], tuple[float, _Hit, int]] = {}
+        """The best hit per (document, brand), of a brand in a class the filing lists, and not
+        the enterprise's own filing; made into candidates, best first per document."""
+        parts = [_variants_of(self.fuzzy, hits.fuzzy), _variants_of(self.exact, hits.exact)]
+        hit = np.concatenate([p[0] for p in parts])
+        variant = np.concatenate([p[1] for p in parts])
+        brand = self.variant_brands[variant]
+        document = np.asarray(queries.documents, dtype=np.int64)[hits.rows[hit]]
+        keep = (self.brand_masks[brand] & doc_masks[document]) != 0
+        hit, variant, brand, document = hit[keep], variant[keep], brand[keep], document[keep]
+        whole = np.asarray(queries.whole, dtype=bool)[hits.rows[hit]]
+        score = np.where(
+            hits.found_by[hit] == CONTAINS,
+            PART_OF_MARK_FACTOR,
+            hits.similarity[hit] * np.where(whole, 1.0, PART_OF_MARK_FACTOR),
+        )
+        # Best first per (document, brand), then documents in order and each one's best first.
+        order = np.lexsort((-score, brand, document))
+        pair = document[order] * len(self.brand_text) + brand[order]
+        best = order[np.concatenate(([True], pair[1:] != pair[:-1]))] if pair.size else order
+        best = best[np.lexsort((brand[best], -score[best], document[best]))]
+        candidates: list[SquatCandidate] = []
         filings: dict[int, _Filing] = {}
-        variant_brand, brand_mask = self.variant_brand, self.brand_mask
-        for hit in hits:
-            document_index = queries.documents[hit.row]
-            variants = self.fuzzy.variants(hit.key)
-            if hit.similarity == 1.0:  # exact-only variants (initials) count only when identical
-                variants += self.exact.variants(hit.key)
-            score = (
-                PART_OF_MARK_FACTOR
-                if hit.measure == "contains"
-                else hit.similarity * (1.0 if queries.whole[hit.row] else PART_OF_MARK_FACTOR)
-            )
-            for variant_id in variants:
-                brand_index = variant_brand[variant_id]
-                slot = (document_index, brand_index)
-                known = best.get(slot)
-                if known is not None and known[0] >= score:
-                    continue
-                filing = filings.get(document_index)
-                if filing is None:
-                    filing = filings[document_index] = _filing(docs[document_index])
-                if not brand_mask[brand_index] & filing.mask:
-                    continue  # no class in common (an any-class mask has every bit)
-                if is_own_filing(self.own_names(self.brand_enterprise[brand_index]), filing.applicant_names):
-                    continue  # the enterprise's own filing (or a listed subsidiary's)
-                best[slot] = (score, hit, variant_id)
-        ordered = sorted(best.items(), key=lambda item: (item[0][0], -item[1][0]))
-        return [
-            self._candidate(docs[d], filings[d], queries, hit, b, variant_id, score)
-            for (d, b), (score, hit, variant_id) in ordered
-        ]
+        if len(self._name_keys) > MAX_REMEMBERED_FILERS:
+            self._name_keys.clear()
+        for d, b, h, v, sc in zip(
+            document[best].tolist(), brand[best].tolist(), hit[best].tolist(), variant[best].tolist(),
+            score[best].tolist(), strict=True,
+        ):  # fmt: skip
+            filing = filings.get(d)
+            if filing is None:
+                filing = filings[d] = _Filing(docs[d], int(doc_masks[d]), self._name_keys)
+            if is_own_filing(self.own_names(self.brand_enterprise[b]), filing.applicant_names):
+                continue  # the enterprise's own filing (or a listed subsidiary's)
+            candidates.append(self._candidate(docs[d], filing, queries, hits, h, b, v, sc))
+        return candidates
 
     def own_names(self, enterprise_index: int) -> _OwnNames:
         """The enterprise's name keys, derived on first use: only enterprises with a candidate
@@ -841,31 +1039,24 @@ class TrademarkScreen:
         document: Document,
         filing: _Filing,
         queries: _Queries,
-        hit: _Hit,
+        hits: _Hits,
+        hit: int,
         brand_index: int,
         variant_id: int,
         score: float,
     ) -> SquatCandidate:
         enterprise_index = self.brand_enterprise[brand_index]
         record = self.records[enterprise_index]
-        variant = self.variant_text[variant_id]
-        measure = hit.measure
-        if measure == "ratio":
-            plain = fuzz.ratio(_plain_key(queries.texts[hit.row]), _plain_key(variant)) / 100.0
-            if plain >= hit.similarity:
-                measure = "identical" if plain == 1.0 else "ratio"
-            else:
-                measure = "ratio after look-alike folding"
-        brand_mask = self.brand_mask[brand_index]
-        brand_classes = () if brand_mask == int(_ANY_CLASS) else _classes_of(brand_mask)
+        brand_classes = self.brand_classes[brand_index]
         applicant = filing.applicant
+        row = int(hits.rows[hit])
         return SquatCandidate(
             document_id=document.id,
             serial=document.native_id,
             office=document.jurisdiction,
             mark=document.title,
-            matched_field=queries.fields[hit.row],
-            matched_text=queries.texts[hit.row],
+            matched_field=queries.fields[row],
+            matched_text=queries.texts[row],
             applicant=applicant.name if applicant else None,
             applicant_country=applicant.country if applicant else None,
             enterprise_index=enterprise_index,
@@ -873,10 +1064,10 @@ class TrademarkScreen:
             enterprise_external_id=record.external_id,
             enterprise_name=record.display_name,
             brand=self.brand_text[brand_index],
-            variant=variant,
+            variant=self.variant_text[variant_id],
             variant_kind=self.variant_kind[variant_id],
-            measure=measure,
-            similarity=round(hit.similarity, 4),
+            found_by=FOUND_BY[int(hits.found_by[hit])],
+            similarity=round(float(hits.similarity[hit]), 4),
             score=round(score, 4),
             overlapping_classes=tuple(c for c in brand_classes if c in filing.classes),
             brand_classes=brand_classes,
@@ -885,19 +1076,12 @@ class TrademarkScreen:
         )
 
 
-def _classes_of(mask: int) -> tuple[int, ...]:
-    return tuple(c for c in range(1, 64) if mask >> c & 1)
-
-
-def _filing(document: Document) -> _Filing:
-    parties = applicants(document)
-    return _Filing(
-        mask=int(class_mask(document.classes)),
-        classes=frozenset(document.classes),
-        applicant=parties[0] if parties else None,
-        applicant_names=applicant_names(parties),
-        opposition=opposition_window(document.jurisdiction, document.published),
-    )
+def _variants_of(table: _Table, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hit position, variant id) of every variant of the table rows hits met (rows >= 0)."""
+    hit = np.flatnonzero(rows >= 0)
+    lower = table.offsets[rows[hit]]
+    counts = table.offsets[rows[hit] + 1] - lower
+    return np.repeat(hit, counts), table.ids[_expand(lower, counts)].astype(np.int64)
 
 
 def _pick(items: Sequence[str], rows: np.ndarray) -> Sequence[str]:

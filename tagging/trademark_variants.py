@@ -14,8 +14,9 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Sequence
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
@@ -41,10 +42,10 @@ HANZI_SIMPLIFIED = "hanzi_simplified"
 EXACT_ONLY_KINDS = frozenset({PINYIN_INITIALS})
 
 
-@dataclass(frozen=True)
-class BrandVariant:
+class BrandVariant(NamedTuple):
     """One written form of a brand: ``text`` as it would appear in a filing, ``key`` the
-    comparison key (see :func:`comparison_key`), ``kind`` how it was derived."""
+    comparison key (see :func:`comparison_key`), ``kind`` how it was derived.  A named tuple:
+    a registry makes half a million of them."""
 
     text: str
     key: str
@@ -104,6 +105,47 @@ def comparison_key(text: str) -> str:
     return fold_lookalikes(normalise_text(text).replace(" ", ""))
 
 
+# Between texts keyed together; a separator no mark holds, kept by the non-word filter below.
+_SEPARATOR = "\x1f"
+_NON_WORD_KEEP_SEPARATOR_RE = re.compile(r"[^\w\x1f]+|_")
+
+
+def comparison_keys(texts: Sequence[str]) -> list[str]:
+    """``comparison_key`` of many texts: the ASCII ones (most marks) in one pass over their
+    concatenation, which is several times faster than one call per text."""
+    joined, odd = _joined(texts)
+    # Look-alike pairs cannot form across texts: the separator is no letter.
+    keys = fold_lookalikes(_NON_WORD_KEEP_SEPARATOR_RE.sub("", joined.lower().translate(_SYMBOL_FOLDS)))
+    out = keys.split(_SEPARATOR) if texts else []
+    for i in odd:
+        out[i] = comparison_key(texts[i])
+    return out
+
+
+def normalise_texts(texts: Sequence[str]) -> list[str]:
+    """``normalise_text`` of many texts, the ASCII ones in one pass over their concatenation."""
+    joined, odd = _joined(texts)
+    out = [
+        " ".join(text.split())
+        for text in _NON_WORD_KEEP_SEPARATOR_RE.sub(" ", joined.lower()).split(_SEPARATOR)
+    ]
+    for i in odd:
+        out[i] = normalise_text(texts[i])
+    return out if texts else []
+
+
+def _joined(texts: Sequence[str]) -> tuple[str, list[int]]:
+    """The texts joined by the separator, those that need the Unicode path (or hold the
+    separator) left empty; and their positions."""
+    odd = [i for i, text in enumerate(texts) if not text.isascii() or _SEPARATOR in text]
+    if not odd:
+        return _SEPARATOR.join(texts), odd
+    plain = list(texts)
+    for i in odd:
+        plain[i] = ""
+    return _SEPARATOR.join(plain), odd
+
+
 def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
 
@@ -119,14 +161,71 @@ def _converter(config: str):  # type: ignore[no-untyped-def]
 def script_forms(text: str) -> list[tuple[str, str]]:
     """The traditional and simplified spellings of a Chinese text (Taiwan and Hong Kong
     traditional differ for some characters, e.g. 爲/為), without the text itself."""
-    forms: list[tuple[str, str]] = []
-    seen = {text}
-    for config, kind in (("s2t", HANZI_TRADITIONAL), ("s2tw", HANZI_TRADITIONAL), ("t2s", HANZI_SIMPLIFIED)):
-        converted = _converter(config).convert(text)
-        if converted not in seen:
-            seen.add(converted)
-            forms.append((converted, kind))
-    return forms
+    return script_forms_many([text])[0]
+
+
+def _convert_all(config: str, texts: Sequence[str]) -> list[str]:
+    """One conversion table applied to many texts at once (one call per text costs more in
+    set-up than in converting).  A newline converts to itself and ends every dictionary
+    phrase, so joined texts stay apart."""
+    converter = _converter(config)
+    if any("\n" in text for text in texts):
+        return [converter.convert(text) for text in texts]
+    return converter.convert("\n".join(texts)).split("\n") if texts else []
+
+
+@lru_cache(maxsize=4096)
+def _taiwan_variant(char: str) -> str:
+    return str(_converter("t2tw").convert(char))
+
+
+def script_forms_many(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
+    """``script_forms`` of many texts.  Taiwan's forms are OpenCC's s2tw: its s2t followed by
+    the TWVariants table, which maps single characters only, so it is applied per character
+    to the s2t result instead of converting everything a second time."""
+    traditional = _convert_all("s2t", texts)
+    simplified = _convert_all("t2s", texts)
+    out: list[list[tuple[str, str]]] = []
+    for text, hant, hans in zip(texts, traditional, simplified, strict=True):
+        taiwan = "".join(_taiwan_variant(ch) for ch in hant)
+        forms: list[tuple[str, str]] = []
+        seen = {text}
+        for form, kind in ((hant, HANZI_TRADITIONAL), (taiwan, HANZI_TRADITIONAL), (hans, HANZI_SIMPLIFIED)):
+            if form not in seen:
+                seen.add(form)
+                forms.append((form, kind))
+        out.append(forms)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _char_readings(char: str) -> tuple[str, ...]:
+    options = pinyin(char, style=Style.NORMAL, heteronym=True, errors="default")[0]
+    return tuple(r for r in dict.fromkeys(options) if r) or (char,)
+
+
+@cache
+def _phrases() -> dict[str, object]:
+    from pypinyin.constants import PHRASES_DICT
+
+    return PHRASES_DICT  # type: ignore[no-any-return]
+
+
+def _phrase_reading(chars: list[str], per_char: list[tuple[str, ...]]) -> list[str]:
+    """The default reading.  pypinyin reads a phrase from its phrase dictionary and every other
+    character by its first reading; so a text of Chinese characters none of whose substrings
+    is a dictionary phrase reads character by character, without pypinyin's segmentation
+    (the costly part of deriving a registry's variants)."""
+    if all(_CJK_RE.match(ch) for ch in chars):
+        text = "".join(chars)
+        phrases = _phrases()
+        if not any(
+            text[start:end] in phrases
+            for start in range(len(text))
+            for end in range(start + 2, len(text) + 1)
+        ):
+            return [options[0] for options in per_char]
+    return [s for s in lazy_pinyin("".join(chars), style=Style.NORMAL, errors="default") if s.strip()]
 
 
 def pinyin_readings(text: str, limit: int = MAX_HETERONYM_READINGS) -> list[list[str]]:
@@ -136,14 +235,8 @@ def pinyin_readings(text: str, limit: int = MAX_HETERONYM_READINGS) -> list[list
     chars = [ch for ch in text if not ch.isspace()]
     if not chars:
         return []
-    first = [s for s in lazy_pinyin("".join(chars), style=Style.NORMAL, errors="default") if s.strip()]
-    readings = [first]
-    per_char = [
-        [r for r in dict.fromkeys(options) if r] or [ch]
-        for ch, options in zip(
-            chars, pinyin(chars, style=Style.NORMAL, heteronym=True, errors="default"), strict=False
-        )
-    ]
+    per_char = [_char_readings(ch) for ch in chars]
+    readings = [_phrase_reading(chars, per_char)]
     for combination in itertools.product(*per_char):
         if len(readings) >= limit:
             break
@@ -155,33 +248,65 @@ def pinyin_readings(text: str, limit: int = MAX_HETERONYM_READINGS) -> list[list
     return readings + [r for r in with_u if r not in readings]
 
 
-def brand_variants(brand: Brand) -> list[BrandVariant]:
-    """Every variant of one brand, deduplicated by comparison key (first derivation wins, so
-    the reason shown is the plainest one)."""
-    variants: list[BrandVariant] = []
-    seen: set[tuple[str, bool]] = set()
-
-    def add(text: str, kind: str) -> None:
-        key = comparison_key(text)
-        exact_only = kind in EXACT_ONLY_KINDS
-        if not key or (key, exact_only) in seen:
-            return
-        seen.add((key, exact_only))
-        variants.append(BrandVariant(text=text, key=key, kind=kind))
-
+def brand_forms(
+    brand: Brand, scripts: dict[str, list[tuple[str, str]]] | None = None
+) -> list[tuple[str, str]]:
+    """(text, kind) of every form of one brand in derivation order, duplicates included.
+    ``scripts`` holds precomputed :func:`script_forms` by text (see :func:`variants_of_brands`)."""
+    forms: list[tuple[str, str]] = []
     written = [brand.text, *brand.romanisations]
     for index, text in enumerate(written):
         if not text or not text.strip():
             continue
         if has_cjk(text):
-            forms = [(text, HANZI), *script_forms(text)]
-            for form, kind in forms:
-                add(form, kind)
+            forms.append((text, HANZI))
+            forms.extend(scripts[text] if scripts is not None else script_forms(text))
             for number, syllables in enumerate(pinyin_readings(text)):
-                add("".join(syllables), PINYIN_JOINED if number == 0 else PINYIN_READING)
-                add(" ".join(syllables), PINYIN_SPACED)
+                forms.append(("".join(syllables), PINYIN_JOINED if number == 0 else PINYIN_READING))
+                forms.append((" ".join(syllables), PINYIN_SPACED))
                 if len(syllables) >= 2:
-                    add("".join(s[0] for s in syllables), PINYIN_INITIALS)
+                    forms.append(("".join(s[0] for s in syllables), PINYIN_INITIALS))
         else:
-            add(text, LATIN if index == 0 else ROMANISATION)
+            forms.append((text, LATIN if index == 0 else ROMANISATION))
+    return forms
+
+
+def _deduplicated(forms: list[tuple[str, str]], keys: Sequence[str]) -> list[BrandVariant]:
+    """One variant per comparison key (first derivation wins, so the reason shown is the
+    plainest one); exact-only kinds are kept apart from fuzzy ones with the same key."""
+    variants: list[BrandVariant] = []
+    seen: set[tuple[str, bool]] = set()
+    for (text, kind), key in zip(forms, keys, strict=True):
+        marker = (key, kind in EXACT_ONLY_KINDS)
+        if key and marker not in seen:
+            seen.add(marker)
+            variants.append(BrandVariant(text, key, kind))
     return variants
+
+
+def brand_variants(brand: Brand) -> list[BrandVariant]:
+    """Every variant of one brand, deduplicated by comparison key."""
+    forms = brand_forms(brand)
+    return _deduplicated(forms, comparison_keys([text for text, _ in forms]))
+
+
+def variants_of_brands(brands: Sequence[Brand]) -> list[list[BrandVariant]]:
+    """``brand_variants`` of many brands, with the script conversions and the comparison keys
+    of all of them computed in batches (a registry's build is mostly this)."""
+    chinese = list(
+        dict.fromkeys(
+            text
+            for brand in brands
+            for text in (brand.text, *brand.romanisations)
+            if text and text.strip() and has_cjk(text)
+        )
+    )
+    scripts = dict(zip(chinese, script_forms_many(chinese), strict=True))
+    all_forms = [brand_forms(brand, scripts) for brand in brands]
+    keys = comparison_keys([text for forms in all_forms for text, _ in forms])
+    out: list[list[BrandVariant]] = []
+    start = 0
+    for forms in all_forms:
+        out.append(_deduplicated(forms, keys[start : start + len(forms)]))
+        start += len(forms)
+    return out

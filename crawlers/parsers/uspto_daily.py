@@ -119,15 +119,21 @@ def parse_stream(source: str | os.PathLike[str] | IO[bytes], *, url: str | None 
             result.problems.append(item)
             continue
         earlier = by_serial.pop(item.native_id, None)
-        if earlier is not None:
-            keys = list(dict.fromkeys([*earlier.extra["action_keys"], *item.extra["action_keys"]]))
-            item.extra["action_keys"] = keys
-            item.extra["is_new_filing"] = item.extra["is_new_filing"] or earlier.extra["is_new_filing"]
-            if item.extra["is_new_filing"] and item.stage == "other":
-                item.stage = "new_application"
-        by_serial[item.native_id] = item
+        by_serial[item.native_id] = item if earlier is None else merge_same_serial(earlier, item)
     result.documents.extend(by_serial.values())
     return result
+
+
+def merge_same_serial(earlier: Document, later: Document) -> Document:
+    """The later record of a serial that a file lists twice, keeping what the earlier one said
+    about the day: its action keys, and that the case was filed that day (``later`` is
+    updated in place and returned)."""
+    keys = list(dict.fromkeys([*earlier.extra["action_keys"], *later.extra["action_keys"]]))
+    later.extra["action_keys"] = keys
+    later.extra["is_new_filing"] = later.extra["is_new_filing"] or earlier.extra["is_new_filing"]
+    if later.extra["is_new_filing"] and later.stage == "other":
+        later.stage = "new_application"
+    return later
 
 
 def iter_case_files(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
+from rapidfuzz import fuzz, process
 
-from ipsentry.core.documents import Document, Role, Severity
+from ipsentry.core.documents import Document, Party, RiskKind, Role, Severity
 from ipsentry.core.registry import Brand, EnterpriseRecord
 from ipsentry.crawlers.parsers.uspto_daily import parse_file
 from ipsentry.tagging.opposition import add_months, opposition_window
-from ipsentry.tagging.trademark_screen import TrademarkScreen, tag_trademark_matches
+from ipsentry.tagging.trademark_screen import TrademarkScreen, class_mask, tag_trademark_matches
 from ipsentry.tagging.trademark_variants import brand_variants, comparison_key
 
 
@@ -62,6 +65,51 @@ def test_own_filing_is_not_squatting(suveneer: Document) -> None:
         update={"subsidiaries": [owner]}
     )
     assert TrademarkScreen.build([subsidiary]).screen([suveneer]) == []
+
+
+def _filed_by(document: Document, name: str, city: str | None = None) -> Document:
+    """The real record with its applicant replaced (the samples hold no Chinese filer)."""
+    others = [p for p in document.parties if p.role != Role.APPLICANT]
+    return document.model_copy(
+        update={"parties": [Party(name=name, role=Role.APPLICANT, city=city), *others]}
+    )
+
+
+@pytest.mark.parametrize(
+    "applicant",
+    [
+        "Shenzhen Lishian Technology Co., Ltd.",  # the English form of the Chinese name
+        "SHENZHEN LISHIAN TECHNOLOGY CO LTD",
+        "Shenzhenshi Lishian Keji Youxiangongsi",  # its pinyin, legal form included
+        "深圳市利世安科技有限公司",
+    ],
+)
+def test_the_chinese_owner_in_any_script_is_the_owner(suveneer: Document, applicant: str) -> None:
+    lishian = EnterpriseRecord(
+        id=9,
+        external_id="E9",
+        name_zh="深圳市利世安科技有限公司",
+        brands=[Brand(text="SOUVENEER", classes=[16])],
+    )
+    screen = TrademarkScreen.build([lishian])
+    assert screen.screen([_filed_by(suveneer, applicant)]) == []
+    # Another Shenzhen company filing the same mark is squatting.
+    [candidate] = screen.screen([_filed_by(suveneer, "Shenzhen Lixin Technology Co., Ltd.")])
+    assert candidate.enterprise_id == 9 and candidate.applicant == "Shenzhen Lixin Technology Co., Ltd."
+
+
+def test_a_place_less_name_is_the_owner_only_from_its_city(suveneer: Document) -> None:
+    lishian = EnterpriseRecord(
+        id=9,
+        external_id="E9",
+        name_zh="深圳市利世安科技有限公司",
+        brands=[Brand(text="SOUVENEER", classes=[16])],
+    )
+    screen = TrademarkScreen.build([lishian])
+    assert screen.screen([_filed_by(suveneer, "Lishian Technology Co., Ltd.", city="Shenzhen")]) == []
+    # A namesake elsewhere may well be a squatter: it stays a candidate.
+    [candidate] = screen.screen([_filed_by(suveneer, "Lishian Technology Co., Ltd.", city="Wilmington")])
+    assert candidate.applicant == "Lishian Technology Co., Ltd."
 
 
 def test_class_gating(suveneer: Document) -> None:
@@ -180,3 +228,85 @@ def test_opposition_windows() -> None:
     assert pending is not None and pending.deadline is None and "3 months" in pending.expected
     assert opposition_window("JP", None) is None
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+
+
+def _syllable_name(rng: random.Random, syllables: int) -> str:
+    onsets = [
+        "b",
+        "ch",
+        "d",
+        "f",
+        "g",
+        "h",
+        "k",
+        "l",
+        "m",
+        "n",
+        "p",
+        "qu",
+        "r",
+        "s",
+        "st",
+        "t",
+        "tr",
+        "v",
+        "z",
+    ]
+    return "".join(
+        rng.choice(onsets) + rng.choice("aeiou") + rng.choice(["", "n", "r", "x"]) for _ in range(syllables)
+    )
+
+
+def _perturbed(rng: random.Random, text: str) -> str:
+    chars = list(text)
+    for _ in range(rng.choice((0, 1, 1, 2, 3, 4))):
+        position = rng.randrange(len(chars))
+        edit = rng.randrange(3)
+        if edit == 0 and len(chars) > 4:
+            del chars[position]
+        elif edit == 1:
+            chars.insert(position, rng.choice("aeiouxy"))
+        else:
+            chars[position] = rng.choice("abcdefghijklmnopqrstuvwxyz")
+    return "".join(chars)
+
+
+@pytest.mark.parametrize("threshold", [0.8, 0.85, 0.9])
+def test_the_index_finds_every_pair_exhaustive_scoring_finds(threshold: float) -> None:
+    """Exactness: on brands and marks of every length (long ones take the halves and the
+    exhaustive paths), the blocked screen finds exactly the pairs cdist finds."""
+    rng = random.Random(7)
+    brands = [
+        Brand(text=_syllable_name(rng, rng.randint(2, 8)), classes=[rng.choice((9, 25))]) for _ in range(600)
+    ]
+    records = [
+        EnterpriseRecord(id=i + 1, external_id=f"E{i}", brands=[brand]) for i, brand in enumerate(brands)
+    ]
+    marks = [_perturbed(rng, rng.choice(brands).text) for _ in range(300)]
+    marks += [f"{rng.choice(brands).text} {rng.choice(brands).text}" for _ in range(50)]
+    documents = [
+        Document(
+            id=f"t:{n}",
+            source="test",
+            kind=RiskKind.TRADEMARK,
+            native_id=str(n),
+            title=mark,
+            stage="new_application",
+            classes=[rng.choice((9, 25))],
+            extra={"mark_text": mark},
+        )
+        for n, mark in enumerate(marks)
+    ]
+    screen = TrademarkScreen.build(records, threshold=threshold)
+    queries = screen.queries(documents)
+    keys, key_masks = screen.index.keys, screen.index.masks
+    expected = set()
+    for row, key in enumerate(queries.keys):
+        if len(key) < 4:
+            continue
+        mask = int(class_mask(documents[queries.documents[row]].classes))
+        choices = [k for k, m in zip(keys, key_masks.tolist(), strict=True) if m & mask]
+        scores = process.cdist([key], choices, scorer=fuzz.ratio, score_cutoff=threshold * 100 - 1e-9)[0]
+        expected |= {(queries.documents[row], key, choices[i]) for i in np.flatnonzero(scores)}
+    assert len(expected) > 100  # the data does exercise the screen
+    assert screen.fuzzy_pairs(documents) == expected
