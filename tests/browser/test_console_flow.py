@@ -108,6 +108,8 @@ def test_enterprise_sets_up_a_webhook_and_receives_the_alert(
     assert "Certain Semiconductor Devices" in row.text and "UTC+08:00" in row.text
     screenshot("05-alerts")
     row.find_element(By.CSS_SELECTOR, "button.ack").click()
+    # The form reloads the page: wait for the old row to go before reading the new one.
+    WebDriverWait(driver, 10).until(EC.staleness_of(row))
     row = wait_for(driver, f'tr.alert-row[data-document="{NOTICE}"]')
     assert "已于" in row.text and "确认" in row.text
 
