@@ -62,6 +62,7 @@ class UsptoFixture:
     api_key: str | None = None  # None: any non-empty key is accepted
     downloads: list[str] = field(default_factory=list)  # file names served from storage
     storage_saw_key: bool = False  # a download reached storage carrying the API key
+    cut_short: set[str] = field(default_factory=set)  # files storage serves truncated
 
     def zipped(self, name: str) -> bytes | None:
         found = next((f for f in self.files if f.name == name), None)
@@ -159,4 +160,6 @@ def _storage(request: FixtureRequest, fixture: UsptoFixture) -> FixtureResponse:
     if body is None:
         return FixtureResponse(404, b"<Error><Code>NoSuchKey</Code></Error>", "application/xml")
     fixture.downloads.append(name)
+    if name in fixture.cut_short:
+        body = body[: len(body) // 2]  # a connection dropped half-way, as a 200 all the same
     return FixtureResponse(200, body, "application/zip")

@@ -19,9 +19,16 @@ those, with rapidfuzz ``ratio`` on comparison keys (``trademark_variants.compari
    those few keys exhaustively instead.  Every step is exact: no pair that reaches the
    threshold is lost.
 3. Candidates are cut by length feasibility and by class overlap (class bitmasks), and scored
-   in one vectorised call (``process.cpdist``).
+   in one vectorised call (``process.cpdist``).  A key that recurs across the batch (generic
+   words such as PHONE) is looked up and scored once.  Mark lengths are looked up on several
+   threads (numpy lets go of the GIL), as ``cdist`` scores on several.
 4. Keys too short to fuzz (initials, two-character Chinese brands) are matched exactly, and
-   Chinese marks are also searched for brands they contain.
+   Chinese marks are also searched for Chinese brands written inside them.
+5. The best hit per (filing, brand) becomes a candidate, all of it on arrays until the few
+   Python objects of the result are made.
+
+Why these depths, and what the screen costs: ``benchmarks/trademark_screen.py`` and the
+"Trademark screen" section of ``benchmarks/README.md``.
 
 Besides the whole mark, each word sequence of the mark is screened (a brand plus a generic
 word is the commonest squat: "HUAWEI PHONE"), as are the USPTO pseudo-mark, translation and
@@ -104,9 +111,10 @@ _QUOTED_RE = re.compile(r"[\"“”‘’']([^\"“”‘’']{2,80})[\"“”�
 _TRANSLITERATE_RE = re.compile(r"translit\w*\s+(?:to|as)\s+(.+?)(?:\s+and\s+this|\s+which|[.;]|$)", re.I)
 
 
-@dataclass(frozen=True)
-class SquatCandidate:
-    """One third-party filing that resembles one enterprise brand, with the evidence."""
+class SquatCandidate(NamedTuple):
+    """One third-party filing that resembles one enterprise brand, with the evidence.  A named
+    tuple: a screening day makes tens of thousands, and a frozen dataclass costs ten times as
+    much to make."""
 
     document_id: str
     serial: str
@@ -131,11 +139,11 @@ class SquatCandidate:
     stage: str
     opposition: OppositionWindow | None
 
-    @functools.cached_property
+    @property
     def measure(self) -> str:
-        """ "identical", "ratio", "ratio after look-alike folding" or "contains": whether the
-        similarity needed the look-alike folding (0/O, rn/m) to reach the threshold.  Worked
-        out on demand, like the reasons."""
+        """How similar: "identical", "ratio", "ratio after look-alike folding" (the similarity
+        needed the folding of 0/O, rn/m… to reach the threshold) or "contains".  Worked out on
+        demand, like the reasons."""
         if self.found_by != "ratio":
             return self.found_by
         plain = round(fuzz.ratio(_plain_key(self.matched_text), _plain_key(self.variant)) / 100.0, 4)
@@ -143,11 +151,11 @@ class SquatCandidate:
             return "identical" if plain == 1.0 else "ratio"
         return "ratio after look-alike folding"
 
-    @functools.cached_property
+    @property
     def reasons(self) -> tuple[str, ...]:
         """Why this is a candidate, in words: which variant and how similar, which classes,
-        who filed from where, until when it can be opposed.  Worded on demand: a screening day
-        makes tens of thousands of candidates and reads the reasons of few."""
+        who filed from where, until when it can be opposed.  Worded on demand (each time: a
+        screening day makes tens of thousands of candidates and reads the reasons of few)."""
         reasons = [
             f"{self.matched_field} '{self.matched_text}' vs brand '{self.brand}' variant '{self.variant}' "
             f"({self.variant_kind}): {self.measure} {self.similarity:.2f}",
@@ -510,11 +518,10 @@ class _DeletionIndex:
         self.masks = masks
         self.threshold = threshold
         self.lengths = np.fromiter((len(k) for k in self.keys), dtype=np.int64, count=len(self.keys))
-        self.points = np.unique(np.frombuffer("".join(self.keys).encode("utf-32-le"), dtype="<u4")).astype(
-            np.uint32
-        )
+        # The alphabet as sorted code points (a set first: numpy's unique is slow on millions).
+        self.points = np.array(sorted(map(ord, set("".join(self.keys)))), dtype=np.uint32)
         self.rows_by_length = {
-            int(length): np.flatnonzero(self.lengths == length) for length in np.unique(self.lengths)
+            length: np.flatnonzero(self.lengths == length) for length in sorted(set(self.lengths.tolist()))
         }
         longest_key = max(self.rows_by_length, default=0)
         longest_mark = longest_key
@@ -558,7 +565,7 @@ class _DeletionIndex:
         self.entries.sort()
         hash_bits = 64 - self.row_bits
         # About eight bitmap bits per entry: a probe of an absent variant passes one time in ~8.
-        self.bitmap_bits = min(hash_bits, max(10, int(total).bit_length() + 2))
+        self.bitmap_bits = min(hash_bits, max(10, int(total).bit_length() + 3))
         self.bitmap = np.zeros((1 << self.bitmap_bits) // 8 + 1, dtype=np.uint8)
         # One or two entries per slot; slot offsets are int32 (entries stay far below 2**31),
         # counted in place: offsets[s + 1] counts slot s until the running sum turns counts
@@ -707,10 +714,6 @@ class _Table:
         ids = pairs[order, 1].astype(np.int32)
         offsets = np.searchsorted(pairs[order, 0], np.arange(len(rows) + 1))
         return cls(rows, offsets, ids)
-
-    def variants(self, key: str) -> list[int]:
-        row = self.rows.get(key)
-        return [] if row is None else self.ids[self.offsets[row] : self.offsets[row + 1]].tolist()
 
 
 @contextmanager

@@ -115,6 +115,24 @@ def test_a_new_day_is_read_and_the_old_one_is_not(
     assert second.state["files"] == {"apc240925.zip": "2024-09-25", "apc240926.zip": "2024-09-26"}
 
 
+def test_a_truncated_download_is_not_read_and_is_fetched_again(
+    uspto: UsptoFixture, uspto_settings: Settings, tmp_path: Path
+) -> None:
+    uspto.cut_short = {"apc240925.zip"}
+    first = _crawl(uspto_settings, tmp_path / "run1")
+    # The source answered; the file did not arrive whole: counted, not read, not marked done.
+    assert first.ok, first.stats
+    assert first.documents == []
+    assert first.stats["source"]["download_failures"] == 1
+    assert any("the listing says" in sample for sample in first.stats["error_samples"])
+    assert first.state["files"] == {}
+
+    uspto.cut_short = set()
+    second = _crawl(uspto_settings, tmp_path / "run2", first.state)
+    assert [d.id for d in second.documents] == ["uspto:98763166"]
+    assert uspto.downloads == ["apc240925.zip", "apc240925.zip"]
+
+
 def test_without_the_key_the_listing_is_refused_and_the_run_fails(
     fixture_server: FixtureServer, uspto: UsptoFixture, uspto_settings: Settings, tmp_path: Path
 ) -> None:

@@ -3,14 +3,12 @@ filing's mark → ingest → a similar_mark match in the index and an alert for 
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-import ipsentry.service.ingest as ingest_module
 from ipsentry.core.db import transaction
 from ipsentry.core.documents import Document, Role
 from ipsentry.core.models import Alert, Enterprise, Subscription
@@ -30,36 +28,18 @@ def filing(samples_dir: Path) -> Document:
     return document
 
 
-@pytest.fixture
-def hooked(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The context, with the watch where the lead's line puts it (right after the matcher's
-    tagging in ingest_batch), until ingest_batch calls it itself."""
-    if "add_similar_marks" not in inspect.getsource(ingest_module.ingest_batch):
-        matcher = app_context.matcher
-
-        class Tagging:
-            def __init__(self, inner: Any) -> None:
-                self.inner = inner
-
-            def tag(self, document: Document) -> Document:
-                return add_similar_marks(app_context, [self.inner.tag(document)])[0]
-
-        monkeypatch.setattr(app_context, "matcher", lambda: Tagging(matcher()))
-    return app_context
-
-
 def _register(context: Any, records: list[EnterpriseRecord]) -> dict[str, int]:
     with transaction(context.session_factory) as session:
         upsert_records(session, records)
         ids = {row.external_id: row.id for row in session.scalars(select(Enterprise))}
-        for external_id in ids.values():
-            session.add(Subscription(kind="enterprise", enterprise_id=external_id, min_severity="low"))
+        for enterprise_id in ids.values():
+            session.add(Subscription(kind="enterprise", enterprise_id=enterprise_id, min_severity="low"))
         return ids
 
 
-def test_a_squatted_brand_raises_an_alert_and_the_filer_does_not(hooked: Any, filing: Document) -> None:
+def test_a_squatted_brand_raises_an_alert_and_the_filer_does_not(app_context: Any, filing: Document) -> None:
     ids = _register(
-        hooked,
+        app_context,
         [
             EnterpriseRecord(
                 external_id="cn-shili",
@@ -82,10 +62,10 @@ def test_a_squatted_brand_raises_an_alert_and_the_filer_does_not(hooked: Any, fi
         ],
     )
 
-    result = ingest(hooked, [filing])
+    result = ingest(app_context, [filing])  # ingest_batch screens trademark filings against the brands
 
     assert result.alerts == 1
-    with hooked.session_factory() as session:
+    with app_context.session_factory() as session:
         [alert] = session.scalars(select(Alert)).all()
         subscription = session.get(Subscription, alert.subscription_id)
         assert subscription is not None and subscription.enterprise_id == ids["cn-shili"]
@@ -93,7 +73,7 @@ def test_a_squatted_brand_raises_an_alert_and_the_filer_does_not(hooked: Any, fi
         assert alert.severity == "high"  # a new application on the enterprise's brand
         assert alert.stage == "new_application"
 
-    [hit] = hooked.index.search(SearchRequest(enterprise_ids=[ids["cn-shili"]])).hits
+    [hit] = app_context.index.search(SearchRequest(enterprise_ids=[ids["cn-shili"]])).hits
     squat = [m for m in hit.document.matches if m.kind == "similar_mark"]
     assert [(m.enterprise_id, m.role) for m in squat] == [(ids["cn-shili"], Role.OTHER)]
     assert "vs brand 'SOUVENEER'" in squat[0].evidence and "classes overlap: 16" in squat[0].evidence
@@ -103,7 +83,7 @@ def test_a_squatted_brand_raises_an_alert_and_the_filer_does_not(hooked: Any, fi
     assert filer == [] or all(m.kind != "similar_mark" for m in filer)
 
     # The same filing again: nothing new.
-    again = ingest(hooked, [filing])
+    again = ingest(app_context, [filing])
     assert again.alerts == 0
 
 
