@@ -79,7 +79,17 @@ _SEEK_COST = 8
 # page are read from it instead of each running the match (FTS5 and the filters) again.  TEMP:
 # private to the connection, hence to the thread, and never written to the index file.
 _MATCHED = "temp.search_matched"
-_MATCHED_TABLE = f"CREATE TABLE IF NOT EXISTS {_MATCHED} (rowid INTEGER PRIMARY KEY, sort_date TEXT, id TEXT)"
+# ``score``: the bm25 of the row when the match computed it on the way (see _members), else NULL.
+_MATCHED_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {_MATCHED} (rowid INTEGER PRIMARY KEY, sort_date TEXT, id TEXT, score REAL)"
+)
+# A query joining text and structure (``battery case:337-TA-1042``) walks the text's matches
+# once, keeping those among the documents the structure selects, when the structure selects at
+# most this many: they are collected first, a cheap step for a selective clause.  A broader one
+# is checked per matched document instead (see _members).
+_CANDIDATES_MAX = 100_000
+_CANDIDATES = "temp.search_candidates"
+_CANDIDATES_TABLE = f"CREATE TABLE IF NOT EXISTS {_CANDIDATES} (rowid INTEGER PRIMARY KEY)"
 
 # Han (incl. extension A, compatibility and the supplementary planes) and kana.
 _CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f])")
@@ -197,23 +207,33 @@ def _in_text(expression: str) -> _Sql:
     return _Sql("d.rowid IN (SELECT rowid FROM document_text WHERE document_text MATCH ?)", [expression])
 
 
+def _accepted(values: Sequence[str]) -> _Sql:
+    """``value`` among ``values``: one value compares directly (cheaper per probe than a list)."""
+    if len(values) == 1:
+        return _Sql("value = ?", [values[0]])
+    return _Sql("value IN (SELECT value FROM json_each(?))", [json.dumps(list(values))])
+
+
 def _value_clause(field_name: str, values: Sequence[str]) -> _Sql:
+    accepted = _accepted(values)
     return _Sql(
-        "d.rowid IN (SELECT doc FROM document_values WHERE field = ? "
-        "AND value IN (SELECT value FROM json_each(?)))",
-        [field_name, json.dumps(list(values))],
+        f"d.rowid IN (SELECT doc FROM document_values WHERE field = ? AND {accepted.text})",
+        [field_name, *accepted.params],
     )
 
 
-def _date_clause(start: date | None, end: date | None) -> _Sql:
+def _date_clause(start: date | None, end: date | None, *, indexed: bool = True) -> _Sql:
+    """``indexed=False`` keeps SQLite from driving the search by the date index (when another
+    clause selects fewer documents, the date is checked on each of them instead)."""
     # "published IS NOT NULL" keeps the clause true/false, never NULL, so NOT over it includes
     # the undated documents (they were not published in that range).
-    parts, params = ["d.published IS NOT NULL"], []
+    column = "d.published" if indexed else "+d.published"
+    parts, params = [f"{column} IS NOT NULL"], []
     if start is not None:
-        parts.append("d.published >= ?")
+        parts.append(f"{column} >= ?")
         params.append(start.isoformat())
     if end is not None:
-        parts.append("d.published <= ?")
+        parts.append(f"{column} <= ?")
         params.append(end.isoformat())
     return _Sql("(" + " AND ".join(parts) + ")", params)
 
@@ -262,34 +282,91 @@ def _probe_clause(field_name: str, values: Sequence[str]) -> _Sql:
     """Same condition as :func:`_value_clause`, as a probe of one document's values: cheaper
     when another clause (FTS5) already drives, since an IN list first reads every document
     having the value (a filter such as kind=itc337 can hold the whole corpus)."""
+    accepted = _accepted(values)
     return _Sql(
-        "EXISTS (SELECT 1 FROM document_values WHERE field = ? "
-        "AND value IN (SELECT value FROM json_each(?)) AND doc = d.rowid)",
-        [field_name, json.dumps(list(values))],
+        f"EXISTS (SELECT 1 FROM document_values WHERE field = ? AND {accepted.text} AND doc = d.rowid)",
+        [field_name, *accepted.params],
     )
 
 
-def _request_filters(request: SearchRequest, *, probe: bool = False) -> list[_Sql]:
-    """The structured filters of a request, ANDed with the query; normalised like the query.
-    ``probe`` when the query's FTS5 match drives the search (see :func:`_probe_clause`)."""
-    clause = _probe_clause if probe else _value_clause
-    clauses: list[_Sql] = []
-    for field_name, values in (
+def _filter_values(request: SearchRequest) -> list[tuple[str, list[str]]]:
+    """(field, accepted values) of a request's keyword filters, normalised like the query."""
+    candidates = (
         ("kind", [v.lower() for v in request.kinds]),
         ("source", [v.lower() for v in request.sources]),
         ("stage", [v.lower() for v in request.stages]),
         ("jurisdiction", [v.upper() for v in request.jurisdictions]),
         ("enterprise", [str(int(v)) for v in request.enterprise_ids]),
-    ):
-        if values:
-            clauses.append(clause(field_name, values))
-    if request.document_ids:
-        clauses.append(
-            _Sql("d.id IN (SELECT value FROM json_each(?))", [json.dumps(list(request.document_ids))])
-        )
+    )
+    return [(field_name, values) for field_name, values in candidates if values]
+
+
+def _document_ids_clause(request: SearchRequest) -> list[_Sql]:
+    if not request.document_ids:
+        return []
+    return [_Sql("d.id IN (SELECT value FROM json_each(?))", [json.dumps(list(request.document_ids))])]
+
+
+def _request_filters(request: SearchRequest, *, probe: bool = False) -> list[_Sql]:
+    """The structured filters of a request, ANDed with the query.  ``probe`` when the query's
+    FTS5 match drives the search (see :func:`_probe_clause`)."""
+    clause = _probe_clause if probe else _value_clause
+    clauses = [clause(field_name, values) for field_name, values in _filter_values(request)]
+    clauses += _document_ids_clause(request)
     if request.published_from or request.published_to:
         clauses.append(_date_clause(request.published_from, request.published_to))
     return clauses
+
+
+# How far the planner counts a clause's documents: enough to tell a selective clause from a
+# broad one, little enough to stay cheap (an index range of this many entries).
+_ESTIMATE_CAP = 20_000
+
+
+def _estimate_values(connection: sqlite3.Connection, field_name: str, values: Sequence[str]) -> int:
+    accepted = _accepted(values)
+    row = connection.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM document_values WHERE field = ? AND {accepted.text} LIMIT ?)",
+        [field_name, *accepted.params, _ESTIMATE_CAP],
+    ).fetchone()
+    return int(row[0])
+
+
+def _estimate_dates(connection: sqlite3.Connection, start: date | None, end: date | None) -> int:
+    where = _date_clause(start, end)
+    row = connection.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM documents d WHERE {where.text} LIMIT ?)",
+        [*where.params, _ESTIMATE_CAP],
+    ).fetchone()
+    return int(row[0])
+
+
+def _conjunction(connection: sqlite3.Connection, items: Sequence[Node], request: SearchRequest) -> _Sql:
+    """The condition (over ``documents d``) for the AND of ``items`` and the request's
+    filters, led by its most selective keyword or date clause.  SQLite has no statistics of
+    the value lists, and an IN list reads every document having the value: driving
+    ``enterprise:3 stage:termination`` by the stage read a quarter of the corpus to keep a
+    few hundred.  So the clause with the fewest documents (counted up to _ESTIMATE_CAP) is the
+    one SQLite reads, and every other keyword clause probes the documents it gives."""
+    values = [(item.field, [item.value]) for item in items if isinstance(item, FieldValue)]
+    values += _filter_values(request)
+    dates = [(item.start, item.end) for item in items if isinstance(item, DateRange)]
+    if request.published_from or request.published_to:
+        dates.append((request.published_from, request.published_to))
+    others = [_where(item) for item in items if not isinstance(item, FieldValue | DateRange)]
+    others += _document_ids_clause(request)
+    if not values and not dates:
+        return _join("AND", others or [_Sql("1")])
+    estimates = [(_estimate_values(connection, f, v), "values", n) for n, (f, v) in enumerate(values)]
+    estimates += [(_estimate_dates(connection, s, e), "dates", n) for n, (s, e) in enumerate(dates)]
+    _, lead_kind, lead = min(estimates)
+    clauses: list[_Sql] = []
+    for n, (field_name, accepted) in enumerate(values):
+        leads = lead_kind == "values" and n == lead
+        clauses.append((_value_clause if leads else _probe_clause)(field_name, accepted))
+    for n, (start, end) in enumerate(dates):
+        clauses.append(_date_clause(start, end, indexed=lead_kind == "dates" and n == lead))
+    return _join("AND", clauses + others)
 
 
 # --------------------------------------------------------------------------- the index
@@ -345,6 +422,7 @@ class SqliteDocumentIndex:
             connection.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
             connection.execute("PRAGMA temp_store = MEMORY")
             connection.execute(_MATCHED_TABLE)
+            connection.execute(_CANDIDATES_TABLE)
             self._connections.append(connection)
         self._local.connection = connection
         return connection
@@ -511,36 +589,50 @@ class SqliteDocumentIndex:
         leaves = positive_text_leaves(tree)
         # What relevance means whatever the query's shape: bm25 of its positive text clauses.
         scoring = " OR ".join(_leaf_match(leaf) for leaf in leaves) if leaves else None
-        members = _members(tree, request)
 
+        # Relevance order needs the bm25 of every match; the match computes it on the way when
+        # it can (see _members), else a second walk of the text's matches does.
+        ranked = request.sort == "relevance" and scoring is not None
         with self._transaction(write=False) as connection:
             # The match runs once; the total, the facets and the page read its rows.
             connection.execute(f"DELETE FROM {_MATCHED}")
+            members = _members(connection, tree, request, score=ranked)
             connection.execute(
-                f"INSERT INTO {_MATCHED} (rowid, sort_date, id) {members.text}", members.params
+                f"INSERT INTO {_MATCHED} (rowid, sort_date, id, score) {members.sql.text}", members.sql.params
             )
             total = int(connection.execute(f"SELECT count(*) FROM {_MATCHED}").fetchone()[0])
             summary = self._facet_counts(connection, request.facets, total) if request.facets else []
-            if request.sort == "relevance" and scoring is not None:
-                page = connection.execute(*self._by_relevance(tree, request, scoring)).fetchall()
+            page_window = [request.limit, request.offset]
+            if ranked and members.scored:
+                page = connection.execute(
+                    f"SELECT rowid FROM {_MATCHED} "
+                    "ORDER BY score DESC, sort_date DESC, id ASC LIMIT ? OFFSET ?",
+                    page_window,
+                ).fetchall()
+            elif ranked:
+                page = connection.execute(*self._by_relevance(tree, request, scoring or "")).fetchall()
             else:  # by date; also relevance without any text to be relevant to
                 direction = "ASC" if request.sort == "date_asc" else "DESC"
                 page = connection.execute(
                     f"SELECT rowid FROM {_MATCHED} ORDER BY sort_date {direction}, id ASC LIMIT ? OFFSET ?",
-                    [request.limit, request.offset],
+                    page_window,
                 ).fetchall()
+            rowids = [rowid for (rowid,) in page]
+            scores: dict[int, float] = {}
+            highlights: dict[int, dict[str, str]] = {}
+            if scoring is not None and rowids:
+                scores = self._page_scores(connection, scoring, rowids, computed=members.scored)
+                if request.highlight:
+                    highlights = self._page_highlights(connection, scoring, rowids)
             # Not kept between searches: the next search replaces it, and memory is freed now.
             connection.execute(f"DELETE FROM {_MATCHED}")
-            rowids = [rowid for (rowid,) in page]
+            connection.execute(f"DELETE FROM {_CANDIDATES}")
             bodies = dict(
                 connection.execute(
                     "SELECT rowid, body FROM documents WHERE rowid IN (SELECT value FROM json_each(?))",
                     (json.dumps(rowids),),
                 ).fetchall()
             )
-            details: dict[int, tuple[float, dict[str, str]]] = {}
-            if scoring is not None and rowids:
-                details = self._page_details(connection, scoring, rowids, highlight=request.highlight)
 
         facets: dict[str, dict[str, int]] = {name: {} for name in request.facets}
         for facet, value, count in summary:
@@ -549,10 +641,11 @@ class SqliteDocumentIndex:
             facets[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
         hits = []
         for rowid in rowids:
-            score, highlights = details.get(rowid, (0.0, {}))
             hits.append(
                 SearchHit(
-                    document=Document.model_validate_json(bodies[rowid]), score=score, highlights=highlights
+                    document=Document.model_validate_json(bodies[rowid]),
+                    score=scores.get(rowid, 0.0),
+                    highlights=highlights.get(rowid, {}),
                 )
             )
         return SearchResult(total=total, hits=hits, facets=facets)
@@ -607,59 +700,136 @@ class SqliteDocumentIndex:
         )
 
     @staticmethod
-    def _page_details(
-        connection: sqlite3.Connection, scoring: str, rowids: list[int], *, highlight: bool
-    ) -> dict[int, tuple[float, dict[str, str]]]:
-        """Score and highlights of the hits on one page.  bm25 takes its statistics from the
-        whole table, so restricting the rows here does not change the scores."""
+    def _page_scores(
+        connection: sqlite3.Connection, scoring: str, rowids: list[int], *, computed: bool
+    ) -> dict[int, float]:
+        """bm25 of the hits on one page: kept by the match when it computed them, else one walk
+        of the scoring match.  bm25 takes its statistics from the whole table, so restricting
+        the rows does not change the scores."""
+        if computed:
+            rows = connection.execute(
+                f"SELECT rowid, score FROM {_MATCHED} WHERE rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps(rowids),),
+            )
+        else:
+            # "+rowid", as in _SCORED: bm25 over a seek per hit costs milliseconds each (it
+            # gathers its statistics again per seek), one walk of the match far less.
+            rows = connection.execute(
+                f"SELECT rowid, {_SCORE} FROM document_text WHERE document_text MATCH ? "
+                "AND +rowid IN (SELECT value FROM json_each(?))",
+                (scoring, json.dumps(rowids)),
+            )
+        return {rowid: float(score) for rowid, score in rows.fetchall() if score is not None}
+
+    @staticmethod
+    def _page_highlights(
+        connection: sqlite3.Connection, scoring: str, rowids: list[int]
+    ) -> dict[int, dict[str, str]]:
+        """Highlights of the hits on one page.  Unlike bm25, highlight() and snippet() need
+        nothing beyond their row, so FTS5 seeks the page's rows (well under a millisecond for a
+        page) instead of walking every match."""
         calls = []
-        if highlight:
-            for column, snippet in _HIGHLIGHTED:
-                index = _FTS_COLUMNS.index(column)
-                if snippet:
-                    calls.append(
-                        f"snippet(document_text, {index}, '{_OPEN}', '{_CLOSE}', '…', {_SNIPPET_TOKENS})"
-                    )
-                else:
-                    calls.append(f"highlight(document_text, {index}, '{_OPEN}', '{_CLOSE}')")
-        # "+rowid", as in _SCORED: one walk of the match beats a seek per hit several times over.
+        for column, snippet in _HIGHLIGHTED:
+            index = _FTS_COLUMNS.index(column)
+            if snippet:
+                calls.append(
+                    f"snippet(document_text, {index}, '{_OPEN}', '{_CLOSE}', '…', {_SNIPPET_TOKENS})"
+                )
+            else:
+                calls.append(f"highlight(document_text, {index}, '{_OPEN}', '{_CLOSE}')")
         rows = connection.execute(
-            f"SELECT rowid, {', '.join([_SCORE, *calls])} FROM document_text WHERE document_text MATCH ? "
-            "AND +rowid IN (SELECT value FROM json_each(?))",
+            f"SELECT rowid, {', '.join(calls)} FROM document_text WHERE document_text MATCH ? "
+            "AND rowid IN (SELECT value FROM json_each(?))",
             (scoring, json.dumps(rowids)),
         ).fetchall()
-        result: dict[int, tuple[float, dict[str, str]]] = {}
-        for rowid, score, *fragments in rows:
-            result[rowid] = (
-                float(score),
-                {
-                    column: _to_html(fragment)
-                    for (column, _), fragment in zip(_HIGHLIGHTED, fragments, strict=False)
-                    if fragment and _OPEN in fragment
-                },
-            )
-        return result
+        return {
+            rowid: {
+                column: _to_html(fragment)
+                for (column, _), fragment in zip(_HIGHLIGHTED, fragments, strict=False)
+                if fragment and _OPEN in fragment
+            }
+            for rowid, *fragments in rows
+        }
 
 
-def _members(tree: Node, request: SearchRequest) -> _Sql:
-    """SELECT rowid, sort_date, id of the documents matching the query and the request's filters."""
+@dataclass
+class _Members:
+    """The SELECT of a search's matches: (rowid, sort_date, id, score); ``scored`` when the
+    score column holds each row's bm25 (else NULL)."""
+
+    sql: _Sql
+    scored: bool
+
+
+def _split_text(tree: Node) -> tuple[Node | None, list[Node]]:
+    """An AND's text clauses (with the NOTs of text they anchor) apart from the rest, or
+    (None, [tree]) when there is no positive text clause at its top."""
+    if not isinstance(tree, And):
+        return None, [tree]
+    positive = [item for item in tree.items if not isinstance(item, Not) and _fts(item) is not None]
+    if not positive:
+        return None, [tree]
+    text = positive + [item for item in tree.items if isinstance(item, Not) and _fts(item.item) is not None]
+    return And(tuple(text)), [item for item in tree.items if item not in text]
+
+
+def _collect_candidates(connection: sqlite3.Connection, documents: _Sql, limit: int) -> bool:
+    """Writes the documents satisfying the condition to the candidates table when there are at
+    most ``limit`` of them (reading no more than limit + 1); False, and an empty table, if not."""
+    connection.execute(f"DELETE FROM {_CANDIDATES}")
+    written = connection.execute(
+        f"INSERT INTO {_CANDIDATES} (rowid) SELECT d.rowid FROM documents d WHERE {documents.text} LIMIT ?",
+        [*documents.params, limit + 1],
+    ).rowcount
+    if written <= limit:
+        return True
+    connection.execute(f"DELETE FROM {_CANDIDATES}")
+    return False
+
+
+_STRUCTURE_MATCHES = "SELECT d.rowid, d.sort_date, d.id, NULL FROM documents d WHERE"
+
+
+def _members(connection: sqlite3.Connection, tree: Node, request: SearchRequest, *, score: bool) -> _Members:
+    """The documents matching the query and the request's filters, with their bm25 when
+    ``score`` and the plan can compute it on the way."""
     whole = _fts(tree)
+    text_matches = (
+        "SELECT d.rowid, d.sort_date, d.id, {score} FROM document_text "
+        "JOIN documents d ON d.rowid = document_text.rowid WHERE {where}"
+    )
     if whole is not None:
         # The whole query is text: drive it from the FTS5 index, the filters probing each match.
+        # Its NOT clauses score nothing in the rows it returns, so bm25 here equals that of the
+        # positive clauses alone.
         where = _join("AND", [_Sql("document_text MATCH ?", [whole]), *_request_filters(request, probe=True)])
-        return _Sql(
-            "SELECT d.rowid AS rowid, d.sort_date AS sort_date, d.id AS id FROM document_text "
-            f"JOIN documents d ON d.rowid = document_text.rowid WHERE {where.text}",
-            where.params,
-        )
-    # Filters probe the rows the query's own clauses select when it has text to drive from;
-    # a query without (only keywords, dates or nothing) may need a filter's list to drive.
-    filters = _request_filters(request, probe=bool(positive_text_leaves(tree)))
+        sql = text_matches.format(score=_SCORE if score else "NULL", where=where.text)
+        return _Members(_Sql(sql, where.params), scored=score)
+    text, rest = _split_text(tree)
+    if text is not None:
+        # Text and structure: when the structure is selective, its documents are collected
+        # first and one walk of the text's matches keeps those among them (a walk costs about
+        # a tenth of a microsecond per match; a probe of the structure per match, or collecting
+        # every text match to probe them, several times that).
+        structure = _conjunction(connection, rest, request)
+        if _collect_candidates(connection, structure, _CANDIDATES_MAX):
+            # bm25 of the text's own match is the query's score when no positive text clause
+            # hides in the structure (say under an OR with a keyword).
+            scored = score and not any(positive_text_leaves(item) for item in rest)
+            sql = text_matches.format(
+                score=_SCORE if scored else "NULL",
+                where=f"document_text MATCH ? AND +document_text.rowid IN (SELECT rowid FROM {_CANDIDATES})",
+            )
+            return _Members(_Sql(sql, [_fts(text)]), scored=scored)
+    if not positive_text_leaves(tree):
+        # Keywords, dates or nothing: led by the most selective clause.
+        items = tree.items if isinstance(tree, And) else (tree,)
+        where = _conjunction(connection, items, request)
+        return _Members(_Sql(f"{_STRUCTURE_MATCHES} {where.text}", where.params), scored=False)
+    # Text mixed with a broad structure: the text's match drives, the filters probe its rows.
+    filters = _request_filters(request, probe=True)
     where = _join("AND", [_where(tree), *filters])
-    return _Sql(
-        f"SELECT d.rowid AS rowid, d.sort_date AS sort_date, d.id AS id FROM documents d WHERE {where.text}",
-        where.params,
-    )
+    return _Members(_Sql(f"{_STRUCTURE_MATCHES} {where.text}", where.params), scored=False)
 
 
 __all__ = ["SqliteDocumentIndex", "prepare_text"]
