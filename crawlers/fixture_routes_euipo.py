@@ -1,10 +1,13 @@
 """Fixture routes of the EUIPO trademark search API and its OAuth2 token endpoint.
 
-* ``POST /oidc/accessToken`` — client-credentials token endpoint (client id and secret in HTTP
-  Basic, ``grant_type=client_credentials``).  CONSTRUCTED: answers ``access_token``,
-  ``token_type``, ``expires_in`` as an OAuth2 server does.  (The fixture server dispatches GET
-  and HEAD only so far: this route answers once it dispatches POST; tests may point the spider's
-  ``token_url`` at a receiver of their own meanwhile.)
+* ``POST /oidc/accessToken`` — the client-credentials token endpoint.  CONSTRUCTED, as RFC 6749
+  (sections 2.3.1, 4.4, 5) describes one: a form body (``application/x-www-form-urlencoded``)
+  with ``grant_type=client_credentials`` and an optional ``scope`` (``uid``, what EUIPO grants);
+  the client authenticates with HTTP Basic or with ``client_id`` / ``client_secret`` in the body
+  (one way only).  Answers ``access_token``, ``token_type``, ``expires_in`` with
+  ``Cache-Control: no-store``; else 400 ``invalid_request`` / ``unsupported_grant_type`` /
+  ``invalid_scope``, or 401 ``invalid_client``.  GET there answers 405.  Each token request is
+  recorded in ``token_requests`` (the secret reduced to whether it was right).
 * ``GET /trademark-search/trademarks?query=…&page=…&size=…&sort=applicationDate:desc`` — needs
   ``Authorization: Bearer <token>`` and ``X-IBM-Client-Id``.  Understands the RSQL the spider
   sends (``applicationDate>=D and applicationDate<=D``), pages from 0.
@@ -34,6 +37,7 @@ from ipsentry.crawlers.fixture_server import FixtureRequest, FixtureResponse, Fi
 SAMPLE = "trademark/euipo-tmsearch-api-search-response-000274084.json"
 TOKEN_PATH = "/oidc/accessToken"
 SEARCH_PATH = "/trademark-search/trademarks"
+TOKEN_SCOPE = "uid"
 CONSTRUCTED = "CONSTRUCTED"
 _DATE_BOUND = re.compile(r"applicationDate\s*(>=|<=|==|>|<)\s*(\d{4}-\d{2}-\d{2})")
 
@@ -57,6 +61,9 @@ class EuipoFixture:
     token_uses: int | None = None  # searches a token serves before it is refused (expired)
     searches: list[dict[str, list[str]]] = field(default_factory=list)
     uses: dict[str, int] = field(default_factory=dict)
+    # What each token request carried: grant_type, scope, client_id, how the client
+    # authenticated ("basic" or "body") and whether the secret was right.
+    token_requests: list[dict[str, Any]] = field(default_factory=list)
 
     def accepts(self, token: str) -> bool:
         if token not in self.tokens:
@@ -95,24 +102,72 @@ def register_routes(server: FixtureServer) -> None:
         trademarks=[*sample["trademarks"], *(constructed_trademark(*row) for row in CONSTRUCTED_FILINGS)]
     )
     server.sources["euipo"] = fixture
-    server.add_route(re.escape(TOKEN_PATH), lambda r: token_response(r.headers, fixture), methods=("POST",))
+    server.add_route(re.escape(TOKEN_PATH), lambda r: token_response(r, fixture), methods=("POST",))
     server.add_route(re.escape(SEARCH_PATH), lambda r: _search(r, fixture))
 
 
-def token_response(headers: Any, fixture: EuipoFixture) -> FixtureResponse:
-    """The token endpoint's answer for a request with these headers (also used by tests that
-    serve the token from a receiver of their own)."""
-    authorization = (headers.get("Authorization") or "") if headers is not None else ""
-    scheme, _, encoded = authorization.partition(" ")
-    try:
-        client_id, _, secret = base64.b64decode(encoded).decode("utf-8").partition(":")
-    except ValueError:
-        client_id, secret = "", ""
-    if scheme.lower() != "basic" or (client_id, secret) != (fixture.client_id, fixture.client_secret):
-        return FixtureResponse.json({"error": "invalid_client"}, status=401)
-    return FixtureResponse.json(
-        {"access_token": fixture.issue(), "token_type": "Bearer", "expires_in": fixture.expires_in}
+def token_response(request: FixtureRequest, fixture: EuipoFixture) -> FixtureResponse:
+    """The token endpoint's answer to one POST (see the module docstring)."""
+    form = request.form()
+    if form is None:
+        return _oauth_error(400, "invalid_request", "the body must be application/x-www-form-urlencoded")
+    fields = {name: values[0] for name, values in form.items() if values}
+    if any(len(values) > 1 for values in form.values()):
+        return _oauth_error(400, "invalid_request", "a parameter is repeated")
+    basic = _basic_credentials(request.headers.get("Authorization") if request.headers is not None else None)
+    in_body = "client_id" in fields or "client_secret" in fields
+    record: dict[str, Any] = {
+        "grant_type": fields.get("grant_type"),
+        "scope": fields.get("scope"),
+        "client_id": basic[0] if basic else fields.get("client_id"),
+        "via": "basic" if basic else "body" if in_body else None,
+        "secret_ok": False,
+    }
+    fixture.token_requests.append(record)
+    if basic and in_body:
+        return _oauth_error(400, "invalid_request", "more than one client authentication method")
+    if "grant_type" not in fields:
+        return _oauth_error(400, "invalid_request", "grant_type is missing")
+    client_id, secret = basic or (fields.get("client_id", ""), fields.get("client_secret", ""))
+    record["secret_ok"] = secret == fixture.client_secret
+    if (client_id, secret) != (fixture.client_id, fixture.client_secret):
+        headers = {"WWW-Authenticate": 'Basic realm="euipo"'} if basic else {}
+        return _oauth_error(401, "invalid_client", "client authentication failed", headers)
+    if fields["grant_type"] != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type", f"grant_type {fields['grant_type']!r}")
+    if "scope" in fields and set(fields["scope"].split()) - {TOKEN_SCOPE}:
+        return _oauth_error(400, "invalid_scope", f"scope {fields['scope']!r}")
+    response = FixtureResponse.json(
+        {
+            "access_token": fixture.issue(),
+            "token_type": "Bearer",
+            "expires_in": fixture.expires_in,
+            "scope": TOKEN_SCOPE,
+        }
     )
+    response.headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return response
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """(client id, secret) of an HTTP Basic ``Authorization`` header; ``None`` without one, and
+    ("", "") for one that cannot be read (which then fails as a wrong client)."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except ValueError:
+        return "", ""
+    return client_id, secret
+
+
+def _oauth_error(
+    status: int, error: str, description: str, headers: dict[str, str] | None = None
+) -> FixtureResponse:
+    response = FixtureResponse.json({"error": error, "error_description": description}, status=status)
+    response.headers.update({"Cache-Control": "no-store", **(headers or {})})
+    return response
 
 
 def _search(request: FixtureRequest, fixture: EuipoFixture) -> FixtureResponse:

@@ -18,8 +18,11 @@ Standalone: ``python -m ipsentry.crawlers.fixture_server --port 8765``.
 Adding routes for another source
 --------------------------------
 Routes are a table of (method, path regex, handler).  A handler takes a :class:`FixtureRequest`
-and returns a :class:`FixtureResponse`.  Put a source's routes in a module of its own named
-``ipsentry/crawlers/fixture_routes_<source>.py`` defining::
+and returns a :class:`FixtureResponse`.  GET and HEAD by default; a route may take POST
+(``methods=("POST",)``: the request's ``body`` and ``form()`` hold what was sent, as for an
+OAuth2 token endpoint).  A path served under other methods answers 405 with ``Allow``.  Put a
+source's routes in a module of its own named ``ipsentry/crawlers/fixture_routes_<source>.py``
+defining::
 
     def register_routes(server: FixtureServer) -> None:
         server.add_route(r"/api/rest/v4/search/", handle_search)
@@ -72,10 +75,25 @@ class FixtureRequest:
     headers: Message
     match: re.Match[str]
     server: FixtureServer
+    body: bytes = b""
 
     def param(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
         return values[0] if values else default
+
+    @property
+    def content_type(self) -> str:
+        value = self.headers.get("Content-Type") if self.headers is not None else None
+        return (value or "").split(";")[0].strip().lower()
+
+    def form(self) -> dict[str, list[str]] | None:
+        """The body's fields if it is ``application/x-www-form-urlencoded``, else ``None``."""
+        if self.content_type != "application/x-www-form-urlencoded":
+            return None
+        try:
+            return parse_qs(self.body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(self.body))
+        except (UnicodeDecodeError, ValueError):
+            return None
 
 
 @dataclass
@@ -124,6 +142,7 @@ class FixtureServer:
         self.samples_dir = Path(samples_dir)
         self.host = host
         self.requests: list[tuple[str, str]] = []  # (method, path+query), in arrival order
+        self.bodies: list[bytes] = []  # the request bodies, in the same order (b"" for GET)
         self.request_times: list[float] = []  # time.monotonic() of each logged request
         self.sources: dict[str, Any] = {}
         self._port = port
@@ -157,10 +176,15 @@ class FixtureServer:
         with self._lock:
             self._faults.append(_Fault(path_prefix, status, retry_after, times, body, content_type))
 
-    def requests_to(self, path_prefix: str) -> list[str]:
-        """Logged GET/HEAD paths (with query) that start with ``path_prefix``."""
+    def requests_to(self, path_prefix: str, *, method: str | None = None) -> list[str]:
+        """Logged paths (with query) that start with ``path_prefix``, of every method or of
+        ``method`` only."""
         with self._lock:
-            return [p for _, p in self.requests if p.startswith(path_prefix)]
+            return [
+                p
+                for m, p in self.requests
+                if p.startswith(path_prefix) and (method is None or m == method.upper())
+            ]
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -209,10 +233,11 @@ class FixtureServer:
 
     # -- dispatch ------------------------------------------------------------------------------
 
-    def _respond(self, method: str, raw_path: str, headers: Message) -> FixtureResponse:
+    def _respond(self, method: str, raw_path: str, headers: Message, body: bytes = b"") -> FixtureResponse:
         parts = urlsplit(raw_path)
         with self._lock:
             self.requests.append((method, raw_path))
+            self.bodies.append(body)
             self.request_times.append(time.monotonic())
             fault = next(
                 (f for f in self._faults if parts.path.startswith(f.path_prefix) and f.remaining), None
@@ -226,14 +251,26 @@ class FixtureServer:
                 else {}
             )
             return FixtureResponse(fault.status, fault.body, fault.content_type, extra)
+        allowed: set[str] = set()
         for route in self._routes:
             match = route.pattern.fullmatch(parts.path)
-            if match and method in route.methods:
-                request = FixtureRequest(method, parts.path, parse_qs(parts.query), headers, match, self)
+            if match and method not in route.methods:
+                allowed |= route.methods
+            elif match:
+                request = FixtureRequest(
+                    method, parts.path, parse_qs(parts.query), headers, match, self, body=body
+                )
                 try:
                     return route.handler(request)
                 except Exception as error:  # a broken fixture must answer, not hang the client
                     return FixtureResponse.json({"errors": {"fixture": [repr(error)]}}, status=500)
+        if allowed:
+            return FixtureResponse(
+                405,
+                json.dumps({"status": 405, "message": f"{method} not allowed"}).encode(),
+                JSON,
+                {"Allow": ", ".join(sorted(allowed))},
+            )
         return FixtureResponse.json({"status": 404, "message": "Not found"}, status=404)
 
 
@@ -264,12 +301,39 @@ def _handler_class(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:
             self._serve("HEAD")
 
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_PUT(self) -> None:
+            self._serve("PUT")
+
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
+        def _read_body(self) -> bytes:
+            length = self.headers.get("Content-Length")
+            if length is not None and length.strip().isdigit():
+                return self.rfile.read(int(length))
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                chunks = []
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            pass  # trailers
+                        return b"".join(chunks)
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+            return b""
+
         def _serve(self, method: str) -> None:
-            response = server._respond(method, self.path, self.headers)
+            # Read the body whatever the route, so the connection stays in step for the next.
+            request_body = self._read_body()
+            response = server._respond(method, self.path, self.headers, request_body)
             headers = dict(response.headers)
             body = response.body
             status = response.status
-            if status == 200:
+            if status == 200 and method in ("GET", "HEAD"):
                 # Content-addressed ETags, as a CDN would give: a revalidation costs no body.
                 etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
                 headers["ETag"] = etag

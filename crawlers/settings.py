@@ -7,7 +7,9 @@ asks for in ``Retry-After``, else after an exponential backoff.  Scrapy's own Re
 retries at once and ignores ``Retry-After``, so :class:`RetryAfterMiddleware` replaces it.
 
 :func:`scrapy_settings` turns ipsentry's :class:`~ipsentry.config.settings.Settings` into the
-dict a crawler takes (rate limits and contact address come from there).
+dict a crawler takes (rate limits, contact address and each source's credentials come from
+there: a deployed crawl gets its keys this way, as ``SecretStr`` so that a printed setting
+hides them).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.asyncio import sleep
 
@@ -80,6 +83,13 @@ def scrapy_settings(settings: Settings, *, source: str) -> dict[str, Any]:
         values["IPSENTRY_COURTLISTENER_TOKEN"] = settings.keys.courtlistener_token
         values["IPSENTRY_COURTLISTENER_COURTS"] = settings.courtlistener_courts
         values["IPSENTRY_COURTLISTENER_RATE_LIMITS"] = settings.courtlistener_rate_limits
+    if source == "uspto_daily":
+        values["IPSENTRY_USPTO_API_KEY"] = settings.keys.uspto_api_key
+    if source == "euipo":
+        # The client id is no password but identifies the account: hidden from logs as well.
+        client_id = settings.keys.euipo_client_id
+        values["IPSENTRY_EUIPO_CLIENT_ID"] = SecretStr(client_id) if client_id else None
+        values["IPSENTRY_EUIPO_CLIENT_SECRET"] = settings.keys.euipo_client_secret
     return values
 
 

@@ -1,4 +1,5 @@
-"""``ipsentry backfill KIND --since DATE``: the backfill command with a Rich progress bar.
+"""``ipsentry backfill KIND --since DATE [--until DATE]``: the backfill command with a Rich
+progress bar (kinds: ``itc337``, ``trademark``).
 
 The lead registers it in :mod:`ipsentry.cli`: ``app.command()(backfill)``.
 """
@@ -22,8 +23,9 @@ err = Console(stderr=True)
 
 
 class RichBackfillProgress:
-    """One bar per source: months done for the Federal Register, one step for the others; the
-    documents received so far are counted as they stream in."""
+    """One bar per source: months done for the dated sources (Federal Register, USPTO daily
+    files, EUIPO), one step for the others; the documents received so far are counted as they
+    stream in."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -52,14 +54,14 @@ class RichBackfillProgress:
 
 
 def backfill(
-    kind: Annotated[str, typer.Argument(help="risk kind, e.g. itc337")],
-    since: Annotated[str, typer.Option(help="first publication date, YYYY-MM-DD")],
-    until: Annotated[
-        str | None, typer.Option(help="last publication date, YYYY-MM-DD (default today)")
-    ] = None,
+    kind: Annotated[str, typer.Argument(help="risk kind: itc337 or trademark")],
+    since: Annotated[
+        str, typer.Option(help="first date, YYYY-MM-DD (publication, daily file or application date)")
+    ],
+    until: Annotated[str | None, typer.Option(help="last date, YYYY-MM-DD (default today)")] = None,
 ) -> None:
-    """Crawl every source of a risk kind from DATE (the Federal Register month by month) and
-    ingest what it returns."""
+    """Crawl every source of a risk kind from DATE (dated sources month by month: the Federal
+    Register; USPTO's daily files and EUIPO's applications) and ingest what it returns."""
     # Imported here so that `ipsentry --help` does not load the crawl and ingest machinery.
     from ipsentry.config.settings import get_settings
     from ipsentry.service.backfill import KIND_SOURCES
@@ -91,7 +93,7 @@ def backfill(
     finally:
         context.close()
     table = Table(title=f"backfill {kind} {report.since} … {report.until}")
-    for column in ("source", "window", "fetched", "new", "updated", "errors", "ok"):
+    for column in ("source", "window", "fetched", "new", "updated", "alerts", "errors", "ok"):
         table.add_column(column)
     for step in report.steps:
         table.add_row(
@@ -100,6 +102,7 @@ def backfill(
             str(step.fetched),
             str(step.created),
             str(step.updated),
+            str(step.alerts),
             str(step.errors),
             "yes" if step.ok else "[red]no[/]",
         )

@@ -1,13 +1,21 @@
 """Backfill: crawl every source of a risk kind over the past and ingest as it goes
-(``ipsentry backfill itc337 --since 2024-01-01``).
+(``ipsentry backfill itc337 --since 2024-01-01``, ``ipsentry backfill trademark --since …``).
 
-The Federal Register is searched month by month, one crawl (child process) per month, so a long
-backfill shows progress, stays under the API's result caps and ingests each month as it arrives;
-the snapshot and feed sources (USITC IDS, EDIS RSS) are read once, in full.  Documents are ingested
-in batches while the crawl still runs (``run_spider``'s ``on_document``).  Each step writes a
-``CrawlRun`` row (source health shows the backfill), and a source's incremental state moves to the
-backfill's end when that is newer than what the scheduled crawl had, so the schedule carries on
-from there instead of fetching it all again.
+The dated sources are crawled month by month, one crawl (child process) per month, so a long
+backfill shows progress, stays under the APIs' result caps and ingests each month as it arrives:
+the Federal Register by publication date, USPTO's daily application files (``apcYYMMDD.zip``)
+by release date, every day's file of the month, and EUIPO's trademark search by application
+date.  The snapshot and feed sources (USITC IDS, EDIS RSS) are read once, in full.  Documents are
+ingested through the normal pipeline (tagging, the trademark squatting screen, alerts) in batches
+while the crawl still runs (``run_spider``'s ``on_document``).  Each step writes a ``CrawlRun``
+row (source health shows the backfill), and a source's incremental state is carried over so the
+schedule goes on from there instead of fetching it all again: the backfill's state when it
+reaches further than what the scheduled crawl had; for USPTO, the daily files read are added to
+the scheduled crawl's list (which it then skips) and its position is kept.
+
+Running a backfill again is harmless: documents already stored are neither created nor changed
+again, and USPTO daily files already read (by a backfill or the schedule) are not downloaded
+again.
 """
 
 from __future__ import annotations
@@ -32,14 +40,18 @@ log = logging.getLogger(__name__)
 # The sources a backfill of each risk kind crawls, in this order.
 KIND_SOURCES: dict[str, tuple[str, ...]] = {
     "itc337": ("federal_register", "usitc_ids", "edis_rss"),
+    "trademark": ("uspto_daily", "euipo"),
 }
-# Sources searched by publication date, one calendar month per crawl.
-WINDOWED_SOURCES = frozenset({"federal_register"})
+# Sources searched by date, one calendar month per crawl.
+WINDOWED_SOURCES = frozenset({"federal_register", "uspto_daily", "euipo"})
 # Spider arguments of a backfill: the IDS spider yields every case, not only changed ones.
 SPIDER_ARGS: dict[str, dict[str, Any]] = {"usitc_ids": {"full": "1"}}
 # The Federal Register spider's default: a notice younger than this may still lack its raw text.
 FRESH_DAYS = 3
 INGEST_BATCH = 200
+STEP_TIMEOUT_SECONDS = 3600
+# A USPTO daily file can be 500 MB of zipped XML: time allowed per day of a window.
+USPTO_SECONDS_PER_FILE = 600
 
 
 class UnknownKind(ValueError):
@@ -56,6 +68,7 @@ class StepReport:
     updated: int
     errors: int
     error_samples: list[str] = field(default_factory=list)
+    alerts: int = 0
 
     @property
     def label(self) -> str:
@@ -88,6 +101,10 @@ class BackfillReport:
     @property
     def errors(self) -> int:
         return sum(step.errors for step in self.steps)
+
+    @property
+    def alerts(self) -> int:
+        return sum(step.alerts for step in self.steps)
 
 
 class BackfillObserver(Protocol):
@@ -154,8 +171,8 @@ def backfill(
             report.steps.append(step)
             observer.step_done(step)
     log.info(
-        "backfill %s %s…%s: %d fetched, %d new, %d updated, %d errors",
-        kind, since, until, report.fetched, report.created, report.updated, report.errors,
+        "backfill %s %s…%s: %d fetched, %d new, %d updated, %d alerts, %d errors",
+        kind, since, until, report.fetched, report.created, report.updated, report.alerts, report.errors,
     )  # fmt: skip
     return report
 
@@ -171,18 +188,10 @@ def _run_step(
 ) -> StepReport:
     started = datetime.now(UTC)
     start, end = window or (since, until)
-    spider_args = dict(SPIDER_ARGS.get(source, {}))
-    if window is not None:
-        # "Fresh" means young today, not young at the end of a past month: a notice of last
-        # year without raw text is final, not pending.
-        spider_args["fresh_days"] = FRESH_DAYS - (date.today() - end).days
-    if window is None:
-        # A snapshot or feed is read whole anyway; its saved state keeps the IDS drop check.
-        with transaction(context.session_factory) as session:
-            saved = session.get(CrawlState, source)
-            state = dict(saved.state) if saved else {}
-    else:
-        state = {}  # a past month is searched again in full: no "seen" sets
+    with transaction(context.session_factory) as session:
+        saved = session.get(CrawlState, source)
+        saved_state = dict(saved.state) if saved else {}
+    state, spider_args, timeout = _step_input(source, window, start, end, saved_state)
     ingested = IngestResult()
     pending: list[Document] = []
 
@@ -208,6 +217,7 @@ def _run_step(
             until=end,
             work_dir=Path(work),
             spider_args=spider_args,
+            timeout=timeout,
             on_document=on_document,
         )
     flush()
@@ -221,9 +231,36 @@ def _run_step(
         updated=len(ingested.updated),
         errors=int(stats.get("errors", 0)),
         error_samples=[str(s)[:500] for s in stats.get("error_samples", [])][:20],
+        alerts=ingested.alerts,
     )
     _record(context, step, output.state, started=started, requests=int(stats.get("requests", 0)), end=end)
     return step
+
+
+def _step_input(
+    source: str, window: tuple[date, date] | None, start: date, end: date, saved: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """The state, spider arguments and time limit of one step's crawl."""
+    spider_args = dict(SPIDER_ARGS.get(source, {}))
+    timeout: float = STEP_TIMEOUT_SECONDS
+    if source == "federal_register":
+        # "Fresh" means young today, not young at the end of a past month: a notice of last
+        # year without raw text is final, not pending.
+        spider_args["fresh_days"] = FRESH_DAYS - (date.today() - end).days
+    if source == "uspto_daily":
+        days = (end - start).days + 1
+        spider_args["max_files"] = days + 1  # every day's file (and a stray second one)
+        timeout = max(timeout, days * USPTO_SECONDS_PER_FILE)
+    if window is None:
+        # A snapshot or feed is read whole anyway; its saved state keeps the IDS drop check.
+        return saved, spider_args, timeout
+    if source == "uspto_daily":
+        # The window's files read already (by the schedule or an earlier backfill) are not
+        # fetched again.  Files of other days stay out: the spider keeps its list near the
+        # newest file it knows, and would drop this window's from the state it hands back.
+        files = saved.get("files") if isinstance(saved.get("files"), dict) else {}
+        return {"files": {n: d for n, d in files.items() if _within(d, start, end)}}, spider_args, timeout
+    return {}, spider_args, timeout  # a past month is searched again in full: no "seen" sets
 
 
 def _record(
@@ -237,11 +274,12 @@ def _record(
 ) -> None:
     with transaction(context.session_factory) as session:
         saved = session.get(CrawlState, step.source)
-        if step.ok and _newer(state, saved.state if saved else None, end):
+        carried = _carried_state(step.source, state, saved.state if saved else None, end) if step.ok else None
+        if carried is not None:
             if saved is None:
                 saved = CrawlState(source=step.source, state={})
                 session.add(saved)
-            saved.state = state
+            saved.state = carried
             saved.last_success_at = datetime.now(UTC)
         session.add(
             CrawlRun(
@@ -258,6 +296,27 @@ def _record(
                 message=f"backfill {step.label}",
             )
         )
+
+
+def _carried_state(
+    source: str, state: dict[str, Any], saved: dict[str, Any] | None, end: date
+) -> dict[str, Any] | None:
+    """The state the scheduled crawl goes on from after a successful step (``None``: keep the
+    saved one).  USPTO's state is a list of daily files read and a floor below which none is
+    read: the files the backfill read join the list, and a saved floor stays where the
+    schedule had it (a backfill of a past month must not send the schedule back there)."""
+    if source == "uspto_daily" and saved:
+        saved_files = saved.get("files") if isinstance(saved.get("files"), dict) else {}
+        new_files = state.get("files") if isinstance(state.get("files"), dict) else {}
+        return {**saved, "files": dict(sorted({**saved_files, **new_files}.items()))}
+    return state if _newer(state, saved, end) else None
+
+
+def _within(day: Any, start: date, end: date) -> bool:
+    try:
+        return start <= date.fromisoformat(str(day)) <= end
+    except ValueError:
+        return False
 
 
 def _newer(state: dict[str, Any], saved: dict[str, Any] | None, end: date) -> bool:

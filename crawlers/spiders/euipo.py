@@ -20,8 +20,12 @@ State::
      "retry_from": "2024-09-22"}                        # a window that failed (if any)
 
 Credentials come from the crawl's Scrapy settings (``IPSENTRY_EUIPO_CLIENT_ID`` /
-``IPSENTRY_EUIPO_CLIENT_SECRET``) or, failing that, from ipsentry's settings as the environment
-gives them (``keys.euipo_client_id`` / ``keys.euipo_client_secret``).
+``IPSENTRY_EUIPO_CLIENT_SECRET``, which ``crawlers.settings.scrapy_settings`` fills from
+``keys.euipo_client_id`` / ``keys.euipo_client_secret``: how every crawl ipsentry starts gets
+them).  Only a crawl whose settings carry neither name (a bare ``scrapy crawl``) reads
+ipsentry's Settings from the environment instead (``IPSENTRY_KEYS__EUIPO_CLIENT_ID`` /
+``…_SECRET`` or the YAML file).  Credentials the token endpoint refuses are a counted
+``unauthorized`` problem that fails the run, never a crash.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ from ipsentry.core.documents import Document
 from ipsentry.crawlers.parsers.euipo import parse_search
 from ipsentry.crawlers.spiders.base import SourceSpider, as_date
 
+ID_SETTING = "IPSENTRY_EUIPO_CLIENT_ID"
+SECRET_SETTING = "IPSENTRY_EUIPO_CLIENT_SECRET"
 TOKEN_PATH = "/oidc/accessToken"
 SEARCH_PATH = "/trademark-search/trademarks"
 TOKEN_SCOPE = "uid"
@@ -99,9 +105,10 @@ class EuipoSpider(SourceSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, EuipoSpider)
         settings = crawler.settings
-        client_id = _secret(settings.get("IPSENTRY_EUIPO_CLIENT_ID"))
-        client_secret = _secret(settings.get("IPSENTRY_EUIPO_CLIENT_SECRET"))
-        if not (client_id and client_secret):
+        if ID_SETTING in settings or SECRET_SETTING in settings:
+            client_id = _secret(settings.get(ID_SETTING))
+            client_secret = _secret(settings.get(SECRET_SETTING))
+        else:
             client_id, client_secret = _credentials_from_environment()
         spider.client_id, spider.client_secret = client_id, client_secret
         return spider
@@ -148,6 +155,14 @@ class EuipoSpider(SourceSpider):
         except ValueError:
             payload = {}
         token = payload.get("access_token") if isinstance(payload, dict) else None
+        if response.status in (400, 401, 403):
+            self.problem(
+                "unauthorized",
+                f"the EUIPO token endpoint refused the token request (HTTP {response.status}; check "
+                f"settings keys.euipo_client_id / keys.euipo_client_secret): {response.text[:120]}",
+            )
+            self._windows_failed(then)
+            return
         if not token:
             self.problem("auth", f"token endpoint answered {response.status}: {response.text[:120]}")
             self._windows_failed(then)
@@ -284,7 +299,8 @@ def _secret(value: Any) -> str | None:
 
 
 def _credentials_from_environment() -> tuple[str | None, str | None]:
-    """The credentials as ipsentry's Settings read them from the environment or the YAML file."""
+    """The credentials as ipsentry's Settings read them from the environment or the YAML file,
+    for a crawl whose Scrapy settings were not made by ``scrapy_settings``."""
     from ipsentry.config.settings import Settings
 
     keys = Settings().keys

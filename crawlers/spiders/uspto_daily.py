@@ -20,8 +20,15 @@ State::
      "floor": "2024-07-27"}                           # files released earlier are never read
 
 A file that fails to download or to read stays out of ``files`` and is tried again next run.
-The API key comes from the crawl's Scrapy settings (``IPSENTRY_USPTO_API_KEY``) or, failing
-that, from ipsentry's settings as the environment gives them (``keys.uspto_api_key``).
+``since`` / ``until`` bound the files by release date (a backfill gives both, and ``max_files``
+enough for every day of its window).
+
+The API key comes from the crawl's Scrapy settings (``IPSENTRY_USPTO_API_KEY``, which
+``crawlers.settings.scrapy_settings`` fills from ``keys.uspto_api_key``: how every crawl
+ipsentry starts gets it).  Only a crawl whose settings do not carry that name at all (a bare
+``scrapy crawl``) reads ipsentry's Settings from the environment instead
+(``IPSENTRY_KEYS__USPTO_API_KEY`` or the YAML file).  A key the API refuses (401/403) is a
+counted ``unauthorized`` problem that fails the run, never a crash.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from ipsentry.crawlers.parsers.base import ParseProblem
 from ipsentry.crawlers.parsers.uspto_daily import iter_case_files, merge_same_serial
 from ipsentry.crawlers.spiders.base import SourceSpider, as_date
 
+KEY_SETTING = "IPSENTRY_USPTO_API_KEY"
 PRODUCT = "TRTDXFAP"
 PRODUCT_PATH = f"/api/v1/datasets/products/{PRODUCT}"
 DAILY_FILE_RE = re.compile(r"^apc\d{6}\.zip$")
@@ -155,7 +163,11 @@ class UsptoDailySpider(SourceSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> UsptoDailySpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, UsptoDailySpider)
-        spider.api_key = _secret(crawler.settings.get("IPSENTRY_USPTO_API_KEY")) or _key_from_environment()
+        settings = crawler.settings
+        if KEY_SETTING in settings:
+            spider.api_key = _secret(settings.get(KEY_SETTING))
+        else:
+            spider.api_key = _key_from_environment()
         return spider
 
     # -- the listing ---------------------------------------------------------------------------
@@ -179,6 +191,14 @@ class UsptoDailySpider(SourceSpider):
 
     async def parse_listing(self, response: Response) -> AsyncIterator[Document]:
         self.count("listings")
+        if response.status in (401, 403):
+            self.problem(
+                "unauthorized",
+                f"the USPTO API refused the key (HTTP {response.status}; settings keys.uspto_api_key): "
+                f"{response.text[:120]}",
+            )
+            self.count("search_failures")
+            return
         if response.status != 200:
             self.problem(f"http_{response.status}", f"product listing refused: {response.text[:150]}")
             self.count("search_failures")
@@ -292,8 +312,8 @@ def _secret(value: Any) -> str | None:
 
 
 def _key_from_environment() -> str | None:
-    """The key as ipsentry's Settings read it from the environment or the YAML file: how a
-    deployment configures it when the crawl settings do not carry it."""
+    """The key as ipsentry's Settings read it from the environment or the YAML file, for a
+    crawl whose Scrapy settings were not made by ``scrapy_settings``."""
     from ipsentry.config.settings import Settings
 
     return _secret(Settings().keys.uspto_api_key)

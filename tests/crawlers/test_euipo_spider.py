@@ -1,17 +1,13 @@
 """The EUIPO spider end to end: run_spider (a child process) against the fixture server's search
-route (the real sample record plus trademarks CONSTRUCTED in its shape) and an OAuth2 token
-endpoint.  The token endpoint is POST; the fixture server dispatches GET only so far, so the
-tokens come from the test's own receiver (a real HTTP server, tests/conftest.py) answering as
-the fixture's token route does."""
+route (the real sample record plus trademarks CONSTRUCTED in its shape) and its OAuth2 token
+endpoint (POST, client credentials).  The credentials reach the crawl as deployed: through the
+Settings given to run_spider, none in the environment."""
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 from pydantic import SecretStr
@@ -25,6 +21,7 @@ from ipsentry.crawlers.runner import CrawlOutput, run_spider
 CLIENT_ID = "constructed-client"
 SECRET = "constructed-secret"
 SEARCH = "/trademark-search/trademarks"
+TOKEN = "/oidc/accessToken"
 SINCE = date(2024, 9, 20)
 UNTIL = date(2024, 9, 30)
 
@@ -32,7 +29,7 @@ UNTIL = date(2024, 9, 30)
 @pytest.fixture
 def euipo(fixture_server: FixtureServer) -> EuipoFixture:
     fixture: EuipoFixture = fixture_server.sources["euipo"]
-    fixture.tokens = ["token-one", "token-two"]
+    assert (fixture.client_id, fixture.client_secret) == (CLIENT_ID, SECRET)
     return fixture
 
 
@@ -40,10 +37,9 @@ def euipo(fixture_server: FixtureServer) -> EuipoFixture:
 def euipo_settings(
     fixture_server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    # The child process reads the credentials from its environment until the crawl settings
-    # carry them.
-    monkeypatch.setenv("IPSENTRY_KEYS__EUIPO_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("IPSENTRY_KEYS__EUIPO_CLIENT_SECRET", SECRET)
+    # The credentials reach the crawl through its settings only: none in the environment.
+    monkeypatch.delenv("IPSENTRY_KEYS__EUIPO_CLIENT_ID", raising=False)
+    monkeypatch.delenv("IPSENTRY_KEYS__EUIPO_CLIENT_SECRET", raising=False)
     return Settings(
         environment="test",
         data_dir=tmp_path / "var",
@@ -52,13 +48,7 @@ def euipo_settings(
     )
 
 
-def _token(value: str, expires_in: int = 3600) -> tuple[int, bytes]:
-    return 200, json.dumps({"access_token": value, "token_type": "Bearer", "expires_in": expires_in}).encode()
-
-
-def _crawl(
-    settings: Settings, receiver: Any, work_dir: Path, state: dict[str, Any] | None = None
-) -> CrawlOutput:
+def _crawl(settings: Settings, work_dir: Path, state: dict[str, Any] | None = None) -> CrawlOutput:
     return run_spider(
         "euipo",
         settings=settings,
@@ -66,19 +56,19 @@ def _crawl(
         since=SINCE,
         until=UNTIL,
         work_dir=work_dir,
-        spider_args={"token_url": f"{receiver.url}/oidc/accessToken", "page_size": 2},
+        spider_args={"page_size": 2},
     )
 
 
+def _with_keys(settings: Settings, client_id: str | None, secret: str | None) -> Settings:
+    keys = SourceKeys(euipo_client_id=client_id, euipo_client_secret=SecretStr(secret) if secret else None)
+    return settings.model_copy(update={"keys": keys})
+
+
 def test_polls_by_application_date_with_a_cached_token_and_pages(
-    fixture_server: FixtureServer,
-    euipo: EuipoFixture,
-    euipo_settings: Settings,
-    receiver: Any,
-    tmp_path: Path,
+    fixture_server: FixtureServer, euipo: EuipoFixture, euipo_settings: Settings, tmp_path: Path
 ) -> None:
-    receiver.responses = [_token("token-one")]
-    output = _crawl(euipo_settings, receiver, tmp_path / "run1")
+    output = _crawl(euipo_settings, tmp_path / "run1")
 
     assert output.ok, output.stats
     documents = {d.id: d for d in output.documents}
@@ -88,12 +78,21 @@ def test_polls_by_application_date_with_a_cached_token_and_pages(
     assert suveneer.stage == "new_application" and suveneer.jurisdiction == "EU"
     assert [(p.name, p.role) for p in suveneer.parties] == [("Constructed Applicant One", Role.APPLICANT)]
 
-    # One token for the whole run, bought with the client credentials in HTTP Basic.
-    [token_request] = receiver.requests
-    assert token_request.headers["authorization"] == "Basic " + base64.b64encode(
-        f"{CLIENT_ID}:{SECRET}".encode()
-    ).decode("ascii")
-    assert parse_qs(token_request.body.decode()) == {"grant_type": ["client_credentials"], "scope": ["uid"]}
+    # One token for the whole run, bought from the fixture's token endpoint: a POST with the
+    # client-credentials grant in a form body, the client id and secret in HTTP Basic.
+    assert fixture_server.requests_to(TOKEN) == [TOKEN]
+    assert fixture_server.requests_to(TOKEN, method="POST") == [TOKEN]
+    assert euipo.token_requests == [
+        {
+            "grant_type": "client_credentials",
+            "scope": "uid",
+            "client_id": CLIENT_ID,
+            "via": "basic",
+            "secret_ok": True,
+        }
+    ]
+    [issued] = euipo.tokens
+    assert euipo.uses == {issued: 3}  # every search carried the token bought
     # Two windows of seven days; the first has four filings, two pages of two.
     queries = sorted((q["query"][0], q["page"][0]) for q in euipo.searches)
     assert queries == [
@@ -104,51 +103,68 @@ def test_polls_by_application_date_with_a_cached_token_and_pages(
     assert all(q["sort"] == ["applicationDate:desc"] and q["size"] == ["2"] for q in euipo.searches)
     assert output.state["last_date"] == "2024-09-30"
     assert output.state["seen"]["2024-09-24"] == ["019080001", "019080002"]
+    # Neither the secret nor the token reaches the log.
+    log = (tmp_path / "run1" / "crawl.log").read_text()
+    assert SECRET not in log and issued not in log
 
     # Next run: a week of overlap is searched again, nothing is yielded twice.
-    receiver.responses = [_token("token-two")]
-    second = _crawl(euipo_settings, receiver, tmp_path / "run2", output.state)
+    second = _crawl(euipo_settings, tmp_path / "run2", output.state)
     assert second.ok, second.stats
     assert second.documents == []
     assert second.stats["source"]["skipped_seen"] == 5
+    assert len(euipo.token_requests) == 2  # a new run buys a new token
 
 
 def test_a_refused_token_is_renewed_once(
-    euipo: EuipoFixture, euipo_settings: Settings, receiver: Any, tmp_path: Path
+    euipo: EuipoFixture, euipo_settings: Settings, tmp_path: Path
 ) -> None:
     euipo.token_uses = 2  # a token expires after two searches; the run makes three
-    receiver.responses = [_token("token-one"), _token("token-two")]
-    output = _crawl(euipo_settings, receiver, tmp_path / "run")
+    output = _crawl(euipo_settings, tmp_path / "run")
 
     assert output.ok, output.stats
     assert len(output.documents) == 5
-    assert len(receiver.requests) == 2
+    assert len(euipo.token_requests) == 2 and all(r["secret_ok"] for r in euipo.token_requests)
     assert output.stats["source"]["token_renewals"] >= 1
 
 
 def test_without_credentials_nothing_is_fetched(
-    fixture_server: FixtureServer,
-    euipo: EuipoFixture,
-    receiver: Any,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    fixture_server: FixtureServer, euipo: EuipoFixture, euipo_settings: Settings, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("IPSENTRY_KEYS__EUIPO_CLIENT_ID", raising=False)
-    monkeypatch.delenv("IPSENTRY_KEYS__EUIPO_CLIENT_SECRET", raising=False)
-    settings = Settings(
-        environment="test", data_dir=tmp_path / "var", sources=SourceURLs(euipo=fixture_server.url)
-    )
-    output = _crawl(settings, receiver, tmp_path / "run")
-    assert not output.ok
-    assert output.documents == [] and receiver.requests == [] and euipo.searches == []
-    assert any(sample.startswith("config:") for sample in output.stats["error_samples"])
+    for client_id, secret in ((None, None), (CLIENT_ID, None), (None, SECRET)):
+        work = tmp_path / f"run-{client_id}-{secret}"
+        output = _crawl(_with_keys(euipo_settings, client_id, secret), work)
+        assert not output.ok
+        assert output.stats["finish_reason"] == "finished" and output.stats["requests"] == 0
+        assert output.documents == [] and euipo.searches == []
+        assert output.stats["error_samples"][0].startswith("config: no EUIPO client credentials")
+    assert fixture_server.requests_to(TOKEN) == []
 
 
-def test_bad_credentials_fail_the_run(
-    euipo: EuipoFixture, euipo_settings: Settings, receiver: Any, tmp_path: Path
+def test_a_wrong_secret_given_through_settings_fails_the_run_clearly(
+    fixture_server: FixtureServer, euipo: EuipoFixture, euipo_settings: Settings, tmp_path: Path
 ) -> None:
-    receiver.responses = [(401, b'{"error": "invalid_client"}')]
-    output = _crawl(euipo_settings, receiver, tmp_path / "run")
-    assert not output.ok
+    output = _crawl(_with_keys(euipo_settings, CLIENT_ID, "not-the-secret"), tmp_path / "run")
+
+    # Not a crash: the run finished, counted the refusal and failed.
+    assert not output.ok and output.stats["finish_reason"] == "finished"
     assert output.documents == [] and euipo.searches == []
+    assert euipo.token_requests == [
+        {
+            "grant_type": "client_credentials",
+            "scope": "uid",
+            "client_id": CLIENT_ID,
+            "via": "basic",
+            "secret_ok": False,
+        }
+    ]
+    [sample] = output.stats["error_samples"]
+    assert sample.startswith("unauthorized: the EUIPO token endpoint refused the token request (HTTP 401")
+    assert "invalid_client" in sample
+    assert output.stats["source"]["errors/unauthorized"] == 1
+    assert output.stats["source"]["search_failures"] == 2  # both windows stay to be searched
     assert output.state.get("retry_from") == "2024-09-20"
+    assert "not-the-secret" not in (tmp_path / "run" / "crawl.log").read_text()
+
+    # A wrong client id, likewise.
+    other = _crawl(_with_keys(euipo_settings, "another-client", SECRET), tmp_path / "other")
+    assert not other.ok and other.stats["source"]["errors/unauthorized"] == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 from ipsentry.crawlers.fixture_server import (
@@ -141,6 +142,31 @@ def test_request_log_and_added_routes(fixture_server: FixtureServer) -> None:
     assert fixture_server.requests[-1] == ("GET", "/cgi-bin/ilnd/rss?q=schedule+a")
     assert fixture_server.requests_to("/cgi-bin/") == ["/cgi-bin/ilnd/rss?q=schedule+a"]
     assert _get(f"{fixture_server.url}/nothing/here")[0] == 404
+
+
+def test_post_routes_get_the_body_and_other_methods_a_405(fixture_server: FixtureServer) -> None:
+    def echo(request: FixtureRequest) -> FixtureResponse:
+        return FixtureResponse.json({"form": request.form(), "body": request.body.decode()})
+
+    fixture_server.add_route(r"/echo", echo, methods=("POST",))
+    # One kept-alive connection: each body is read whole, so the next request is not garbled.
+    with httpx.Client(base_url=fixture_server.url) as client:
+        form = client.post("/echo", data={"grant_type": "client_credentials", "scope": "uid"})
+        raw = client.post("/echo", content=b'{"a": 1}', headers={"Content-Type": "application/json"})
+        refused = client.get("/echo")
+        after = client.get("/api/v1/documents/2026-02297.json")
+    assert form.status_code == 200
+    assert form.json()["form"] == {"grant_type": ["client_credentials"], "scope": ["uid"]}
+    assert "ETag" not in form.headers  # no revalidation of a POST's answer
+    assert raw.json() == {"form": None, "body": '{"a": 1}'}
+    assert refused.status_code == 405 and refused.headers["Allow"] == "POST"
+    assert after.status_code == 200 and after.json()["document_number"] == "2026-02297"
+    # A GET route refuses POST the same way; an unknown path is still a 404.
+    assert httpx.post(f"{fixture_server.url}/api/v1/documents.json", data={"a": "b"}).status_code == 405
+    assert httpx.post(f"{fixture_server.url}/nothing/here").status_code == 404
+    assert fixture_server.requests_to("/echo", method="POST") == ["/echo", "/echo"]
+    assert fixture_server.requests_to("/echo", method="GET") == ["/echo"]
+    assert fixture_server.bodies[0] == b"grant_type=client_credentials&scope=uid"
 
 
 def test_url_needs_a_started_server(itc337_dir: Path) -> None:

@@ -6,12 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
+from scrapy.utils.test import get_crawler
 
 from ipsentry.config.settings import Settings, SourceKeys
 from ipsentry.crawlers.fixture_server import FixtureServer
 from ipsentry.crawlers.runner import _settings_payload, run_spider
 from ipsentry.crawlers.settings import retry_after_seconds, scrapy_settings
+from ipsentry.crawlers.spiders.euipo import EuipoSpider
+from ipsentry.crawlers.spiders.uspto_daily import UsptoDailySpider
 
 
 def test_polite_defaults_follow_the_settings() -> None:
@@ -67,3 +71,67 @@ def test_rejected_search_is_counted(
     assert output.stats["error_samples"][0].startswith("http_400: search rejected:")
     assert not (tmp_path / "input.json").exists()  # the settings file with credentials is gone
     assert (tmp_path / "crawl.log").read_text().count("Spider closed (finished)") == 1
+
+
+def test_each_source_gets_its_own_credentials_hidden() -> None:
+    settings = Settings(
+        keys=SourceKeys(
+            courtlistener_token=SecretStr("cl-token"),
+            uspto_api_key=SecretStr("odp-key"),
+            euipo_client_id="eu-client",
+            euipo_client_secret=SecretStr("eu-secret"),
+        )
+    )
+    uspto = scrapy_settings(settings, source="uspto_daily")
+    euipo = scrapy_settings(settings, source="euipo")
+    federal = scrapy_settings(settings, source="federal_register")
+    assert uspto["IPSENTRY_USPTO_API_KEY"].get_secret_value() == "odp-key"
+    assert euipo["IPSENTRY_EUIPO_CLIENT_ID"].get_secret_value() == "eu-client"
+    assert euipo["IPSENTRY_EUIPO_CLIENT_SECRET"].get_secret_value() == "eu-secret"
+    # A source gets its own keys only, and printing the settings shows none of them.
+    assert not any(name.startswith("IPSENTRY_EUIPO") for name in uspto)
+    assert "IPSENTRY_USPTO_API_KEY" not in euipo and "IPSENTRY_COURTLISTENER_TOKEN" not in euipo
+    assert not any(name.startswith(("IPSENTRY_USPTO", "IPSENTRY_EUIPO")) for name in federal)
+    for secret in ("odp-key", "eu-client", "eu-secret"):
+        assert secret not in repr(uspto) and secret not in repr(euipo)
+    # Keys not configured are carried as None: the crawl reports them missing.
+    bare = scrapy_settings(Settings(keys=SourceKeys()), source="euipo")
+    assert bare["IPSENTRY_EUIPO_CLIENT_ID"] is None and bare["IPSENTRY_EUIPO_CLIENT_SECRET"] is None
+
+
+def test_spiders_read_the_environment_only_when_the_crawl_settings_carry_no_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Crawls started by ipsentry carry the keys (maybe None); a bare ``scrapy crawl`` does not,
+    and then the spider reads ipsentry's Settings (environment, YAML file)."""
+    monkeypatch.setenv("IPSENTRY_KEYS__USPTO_API_KEY", "env-key")
+    monkeypatch.setenv("IPSENTRY_KEYS__EUIPO_CLIENT_ID", "env-client")
+    monkeypatch.setenv("IPSENTRY_KEYS__EUIPO_CLIENT_SECRET", "env-secret")
+
+    def uspto_key(values: dict[str, object]) -> str | None:
+        crawler = get_crawler(UsptoDailySpider, values)
+        return UsptoDailySpider.from_crawler(crawler, base_url="http://127.0.0.1:9").api_key
+
+    def euipo_credentials(values: dict[str, object]) -> tuple[str | None, str | None]:
+        crawler = get_crawler(EuipoSpider, values)
+        spider = EuipoSpider.from_crawler(crawler, base_url="http://127.0.0.1:9")
+        return spider.client_id, spider.client_secret
+
+    assert uspto_key({}) == "env-key"
+    assert euipo_credentials({}) == ("env-client", "env-secret")
+    configured = Settings(
+        keys=SourceKeys(
+            uspto_api_key=SecretStr("settings-key"),
+            euipo_client_id="settings-client",
+            euipo_client_secret=SecretStr("settings-secret"),
+        )
+    )
+    assert uspto_key(scrapy_settings(configured, source="uspto_daily")) == "settings-key"
+    assert euipo_credentials(scrapy_settings(configured, source="euipo")) == (
+        "settings-client",
+        "settings-secret",
+    )
+    # Settings without keys mean no keys, whatever the child's environment holds.
+    empty = configured.model_copy(update={"keys": SourceKeys()})
+    assert uspto_key(scrapy_settings(empty, source="uspto_daily")) is None
+    assert euipo_credentials(scrapy_settings(empty, source="euipo")) == (None, None)

@@ -1,6 +1,8 @@
 """The USPTO daily spider end to end: run_spider (a child process) against the fixture server,
 whose product listing is CONSTRUCTED from the documented fields and whose apc240925.zip is zipped
-at request time from real USPTO case files (crawlers/fixture_routes_uspto.py)."""
+at request time from real USPTO case files (crawlers/fixture_routes_uspto.py).  The API key
+reaches the crawl as deployed: through the Settings given to run_spider, none in the
+environment; the fixture refuses any other key."""
 
 from __future__ import annotations
 
@@ -36,8 +38,8 @@ def uspto(fixture_server: FixtureServer) -> UsptoFixture:
 def uspto_settings(
     fixture_server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    # The child process reads the key from its environment until the crawl settings carry it.
-    monkeypatch.setenv("IPSENTRY_KEYS__USPTO_API_KEY", KEY)
+    # The key reaches the crawl through its settings only: none in the environment.
+    monkeypatch.delenv("IPSENTRY_KEYS__USPTO_API_KEY", raising=False)
     return Settings(
         environment="test",
         data_dir=tmp_path / "var",
@@ -76,7 +78,9 @@ def test_daily_zip_streams_through_the_spider_and_only_new_filings_come_out(
     assert (source["records"], source["new_filings"], source["other_records"]) == (13, 1, 11)
     assert source["files_read"] == 1 and source["bytes_read"] > 0
 
-    # The listing and the download carried the key; storage, behind the 302, was not given it.
+    # The listing and the download carried the key from the settings (the fixture refuses any
+    # other); storage, behind the 302, was not given it; the log never shows it.
+    assert KEY not in (work / "crawl.log").read_text()
     assert fixture_server.requests_to(LISTING) == [LISTING]
     assert fixture_server.requests_to(DOWNLOAD) == [DOWNLOAD + "apc240925.zip"]
     assert uspto.downloads == ["apc240925.zip"]
@@ -133,15 +137,31 @@ def test_a_truncated_download_is_not_read_and_is_fetched_again(
     assert uspto.downloads == ["apc240925.zip", "apc240925.zip"]
 
 
-def test_without_the_key_the_listing_is_refused_and_the_run_fails(
+def test_a_wrong_key_given_through_settings_is_refused_counted_and_fails_the_run(
     fixture_server: FixtureServer, uspto: UsptoFixture, uspto_settings: Settings, tmp_path: Path
 ) -> None:
-    uspto.api_key = "another-key"
-    output = _crawl(uspto_settings, tmp_path / "run")
-    assert not output.ok
+    wrong = uspto_settings.model_copy(update={"keys": SourceKeys(uspto_api_key=SecretStr("not-the-key"))})
+    output = _crawl(wrong, tmp_path / "run")
+
+    # Not a crash: the run finished, counted the refusal and failed; nothing was downloaded.
+    assert not output.ok and output.stats["finish_reason"] == "finished"
     assert output.documents == []
-    assert any("http_403" in sample for sample in output.stats["error_samples"])
-    assert uspto.downloads == []
+    assert fixture_server.requests_to(LISTING) == [LISTING] and uspto.downloads == []
+    [sample] = output.stats["error_samples"]
+    assert sample.startswith("unauthorized: the USPTO API refused the key (HTTP 403")
+    assert output.stats["source"]["errors/unauthorized"] == 1
+    assert output.stats["source"]["search_failures"] == 1
+    assert output.state["files"] == {}  # nothing read: the next run tries again
+    assert "not-the-key" not in (tmp_path / "run" / "crawl.log").read_text()
+
+
+def test_without_a_key_nothing_is_fetched(
+    fixture_server: FixtureServer, uspto: UsptoFixture, uspto_settings: Settings, tmp_path: Path
+) -> None:
+    output = _crawl(uspto_settings.model_copy(update={"keys": SourceKeys()}), tmp_path / "run")
+    assert not output.ok and output.stats["requests"] == 0
+    assert output.stats["error_samples"][0].startswith("config: no USPTO API key")
+    assert fixture_server.requests_to("/api/") == []
 
 
 def test_listing_fields_and_bounded_reading(samples_dir: Path, tmp_path: Path) -> None:
