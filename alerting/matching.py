@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ipsentry.alerting.outbox import IMMEDIATE, delivery_row
 from ipsentry.alerting.payload import build_payload
+from ipsentry.alerting.saved_searches import SEARCH, by_subscription, match_saved_searches
 from ipsentry.alerting.selectors import Batch, Hit, select_hits
 from ipsentry.alerting.severity import match_severity
 from ipsentry.alerting.upsert import upsert_insert
@@ -26,6 +27,7 @@ from ipsentry.core.documents import Document, Match, Severity, utcnow
 from ipsentry.core.models import Alert, Delivery, DocumentMatch, Enterprise, Subscription
 from ipsentry.core.stages import OTHER
 from ipsentry.search.index import DocumentIndex
+from ipsentry.search.percolate import BatchMatches, SavedSearchMatcher
 
 log = logging.getLogger(__name__)
 
@@ -137,29 +139,50 @@ def _insert_deliveries(
         )
 
 
+def _enterprises(session: Session, documents: Sequence[Document]) -> dict[int, Enterprise]:
+    """Every enterprise matched in the documents, by id."""
+    ids = sorted({eid for document in documents for eid in document.enterprise_ids})
+    return {
+        enterprise.id: enterprise
+        for enterprise in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))
+    }
+
+
+def _write_alerts(
+    session: Session, subscriptions: Sequence[Subscription], batch: Batch, now: datetime
+) -> list[Alert]:
+    created = _insert_alerts(session, _wanted_alerts(subscriptions, batch, now))
+    _insert_deliveries(
+        session, created, {subscription.id: subscription for subscription in subscriptions}, now
+    )
+    if created:
+        log.info("%s new alerts from %s documents", len(created), len(batch.documents))
+    return created
+
+
 def create_alerts(
     session: Session,
     documents: Sequence[Document],
     *,
     index: DocumentIndex | None = None,
+    saved_searches: SavedSearchMatcher | None = None,
     now: datetime | None = None,
 ) -> list[Alert]:
     """Create the new alerts (and their deliveries) the tagged ``documents`` raise for every
-    active subscription; returns them.  Saved searches need the ``index`` the documents were
-    upserted into.  Re-running on the same documents creates nothing.
+    active subscription; returns them.  Saved searches are matched once for the batch by
+    ``saved_searches`` (in step with the table: ``AppContext.saved_searches()``); without it,
+    by running them over the batch in the ``index`` the documents were upserted into.
+    Re-running on the same documents creates nothing.
 
     Set-based: a fixed number of statements per batch (enterprises, subscriptions, their
     channels, alerts, deliveries) whatever its size, so ingest time does not grow with round
-    trips per alert."""
+    trips per alert; likewise one saved-search match per batch, whatever their number."""
     batch_documents = _latest_by_id(documents)
     if not batch_documents:
         return []
     now = now or utcnow()
+    enterprises = _enterprises(session, batch_documents)
     enterprise_ids = sorted({eid for document in batch_documents for eid in document.enterprise_ids})
-    enterprises = {
-        enterprise.id: enterprise
-        for enterprise in session.scalars(select(Enterprise).where(Enterprise.id.in_(enterprise_ids)))
-    }
     subscriptions = session.scalars(
         select(Subscription)
         .where(
@@ -170,14 +193,35 @@ def create_alerts(
         .options(selectinload(Subscription.channels))
         .order_by(Subscription.id)
     ).all()
-    batch = Batch(documents=batch_documents, enterprises=enterprises, index=index)
-    created = _insert_alerts(session, _wanted_alerts(subscriptions, batch, now))
-    _insert_deliveries(
-        session, created, {subscription.id: subscription for subscription in subscriptions}, now
-    )
-    if created:
-        log.info("%s new alerts from %s documents", len(created), len(batch_documents))
-    return created
+    saved = match_saved_searches(saved_searches, batch_documents, subscriptions, index=index)
+    batch = Batch(documents=batch_documents, enterprises=enterprises, saved=saved)
+    return _write_alerts(session, subscriptions, batch, now)
+
+
+def create_saved_search_alerts(
+    session: Session,
+    documents: Sequence[Document],
+    matches: BatchMatches,
+    *,
+    now: datetime | None = None,
+) -> list[Alert]:
+    """The alerts of saved searches already matched (the nightly sweep's ``matches`` over
+    ``documents``), through the same path and dedupe as a batch's: only what was not alerted
+    before is created.  Other kinds of subscription are not looked at."""
+    batch_documents = _latest_by_id(documents)
+    if not batch_documents or not matches:
+        return []
+    subscriptions = session.scalars(
+        select(Subscription)
+        .where(Subscription.active.is_(True), Subscription.kind == SEARCH)
+        .options(selectinload(Subscription.channels))
+        .order_by(Subscription.id)
+    ).all()
+    saved = by_subscription(matches, {subscription.id for subscription in subscriptions})
+    if not saved:
+        return []
+    batch = Batch(documents=batch_documents, enterprises=_enterprises(session, batch_documents), saved=saved)
+    return _write_alerts(session, [s for s in subscriptions if s.id in saved], batch, now or utcnow())
 
 
 def _match_rows(document: Document, known_enterprises: set[int]) -> list[dict[str, object]]:

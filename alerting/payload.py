@@ -39,6 +39,15 @@ def build_payload(subscription: Subscription, hit: Hit) -> dict[str, Any]:
             "evidence": match.evidence,
             "variant": match.variant,
         }
+    about: dict[str, Any] = {
+        "id": subscription.id,
+        "name": subscription.name,
+        "kind": subscription.kind,
+        "query": subscription.query,
+    }
+    if subscription.kind == "search":
+        # Why it matched: the clauses of the saved query the document satisfied.
+        about["matched_clauses"] = list(hit.reasons)
     return {
         "document_id": document.id,
         "title": document.title,
@@ -54,10 +63,5 @@ def build_payload(subscription: Subscription, hit: Hit) -> dict[str, Any]:
         "severity": hit.severity.value,
         "summary": _excerpt(document),
         "enterprise": enterprise,
-        "subscription": {
-            "id": subscription.id,
-            "name": subscription.name,
-            "kind": subscription.kind,
-            "query": subscription.query,
-        },
+        "subscription": about,
     }

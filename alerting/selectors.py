@@ -1,7 +1,8 @@
 """Which documents of a batch each kind of subscription selects, and how severe each is for it.
 
-Pure functions over the batch (plus the search index for saved searches): the database work,
-dedupe and outbox live in ``matching``.
+Pure functions over the batch: the database work, dedupe and outbox live in ``matching``.  Saved
+searches are matched once per batch for all of them (``saved_searches``); their selector reads
+its share of that result.
 
 Watched terms (kinds ``brand``, ``firm``, ``keyword``) are what sellers follow in e-commerce
 suits: the brands they sell or that resemble their products, the law firms that file
@@ -16,13 +17,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ipsentry.alerting.severity import strongest_match
 from ipsentry.core.documents import ADVERSE_ROLES, Document, Match, RiskKind, Role, Severity
 from ipsentry.core.models import Enterprise, Subscription
-from ipsentry.search.index import DocumentIndex, QueryError, SearchRequest
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,15 @@ class Hit:
     severity: Severity
     match: Match | None = None  # the enterprise match shown in the message, if any
     enterprise_name: str | None = None
+    reasons: tuple[str, ...] = ()  # a saved search: the clauses of its query the document satisfied
 
 
 @dataclass(frozen=True)
 class Batch:
     documents: Sequence[Document]
     enterprises: Mapping[int, Enterprise]  # every enterprise matched in the batch, by id
-    index: DocumentIndex | None = None
+    # Saved searches, matched once for the batch: subscription id -> document id -> clauses.
+    saved: Mapping[int, Mapping[str, Sequence[str]]] = field(default_factory=dict)
 
 
 def _enterprise_name(batch: Batch, match: Match) -> str | None:
@@ -70,18 +72,19 @@ def _enterprise_hit(batch: Batch, document: Document, accept: Callable[[Match], 
     return Hit(document, severity, match, _enterprise_name(batch, match))
 
 
-def _document_hit(batch: Batch, document: Document) -> Hit:
+def _document_hit(batch: Batch, document: Document, reasons: Sequence[str] = ()) -> Hit:
     """A hit on the document as a whole (watched term, saved search): the document's severity,
     and at least low, since being selected is a mention (the rule for enterprises too)."""
     best = strongest_match(document, document.matches)
     if best is None:
-        return Hit(document, _strongest(document.severity, Severity.LOW))
+        return Hit(document, _strongest(document.severity, Severity.LOW), reasons=tuple(reasons))
     match, severity = best
     return Hit(
         document,
         _strongest(document.severity, severity, Severity.LOW),
         match,
         _enterprise_name(batch, match),
+        tuple(reasons),
     )
 
 
@@ -269,21 +272,16 @@ def _term_watch(
 
 
 def _saved_search(subscription: Subscription, batch: Batch) -> list[Hit]:
-    query = (subscription.query or "").strip()
-    if not query:
+    """The batch's documents the saved search matched (``Batch.saved``), with the clauses that
+    held.  A query that does not parse was never registered, so it selects nothing."""
+    matched = batch.saved.get(subscription.id)
+    if not matched:
         return []
-    if batch.index is None:
-        log.warning("saved search %s not evaluated: no document index given", subscription.id)
-        return []
-    ids = [document.id for document in batch.documents]
-    request = SearchRequest(query=query, document_ids=ids, limit=len(ids), highlight=False)
-    try:
-        found = {hit.document.id for hit in batch.index.search(request).hits}
-    except QueryError as error:
-        # A saved query that no longer parses must not stop the other subscriptions' alerts.
-        log.warning("saved search %s has an invalid query: %s", subscription.id, error)
-        return []
-    return [_document_hit(batch, document) for document in batch.documents if document.id in found]
+    return [
+        _document_hit(batch, document, matched[document.id])
+        for document in batch.documents
+        if document.id in matched
+    ]
 
 
 SELECTORS: dict[str, Callable[[Subscription, Batch], list[Hit]]] = {

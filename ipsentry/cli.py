@@ -79,6 +79,8 @@ def serve(
     from ipsentry.service.scheduler import build_scheduler
 
     context = _context()
+    # The subscriptions table is the record: a fresh cluster index gets every saved search.
+    context.sync_saved_searches()
     jobs = build_scheduler(context) if scheduler else None
     if jobs:
         jobs.start()
@@ -180,6 +182,16 @@ def reindex(
     from ipsentry.search.reindex import reindex as reindex_cluster
 
     console.print(f"now serving from {reindex_cluster(settings, delete_old=delete_old)}")
+    # The rebuilt saved-search index is completed from the subscriptions table (the record).
+    context = _context(settings)
+    try:
+        report = context.sync_saved_searches()
+    finally:
+        context.close()
+    console.print(
+        f"saved searches: {len(report.registered)} registered, {len(report.removed)} removed, "
+        f"{len(report.refused)} refused"
+    )
 
 
 @enterprise_app.command("import")

@@ -21,7 +21,9 @@ changed after they were percolated (retro-matching adds an enterprise to old doc
 searches saved after the document arrived.
 
 On the embedded index (:class:`IndexQueryMatcher`) the same questions are answered by running
-each saved query restricted to the batch's ids, as alerting does today.
+each saved query restricted to the batch's ids; its registry lives in the process's memory.
+Alerting (``alerting/saved_searches.py``) keeps either registry in step with the subscriptions
+table and matches each batch once for every search subscription.
 
 A match is ``(subscription_id, [clause names])``; a clause name is the clause's canonical query
 text (``kind:trademark``, ``华为``, ``published:2024-01-01..2024-12-31``).  Subscription ids are
@@ -31,10 +33,10 @@ strings here (a database id is registered as its decimal text).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ipsentry.core.documents import Document, RiskKind
 from ipsentry.search.cluster_common import (
@@ -53,7 +55,7 @@ from ipsentry.search.cluster_common import (
     response_body,
     utc_datetime,
 )
-from ipsentry.search.index import DocumentIndex, SearchRequest
+from ipsentry.search.index import DocumentIndex, QueryError, SearchRequest
 from ipsentry.search.query import Node, parse_query
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ PERCOLATE_DOCUMENTS = 1_000  # documents per percolate request
 # nodes of a cluster.  On one 2-core node a second shard measured no faster (benchmarks/README.md).
 SAVED_SEARCH_SHARDS = 1
 SWEEP_SEARCHES = 100  # saved searches per msearch request of the sweep
+REGISTER_SEARCHES = 1_000  # saved searches per clean-up request when many are registered
 SAVED_MAPPING_VERSION = 1
 
 
@@ -79,6 +82,10 @@ class SavedSearch:
 
 
 class SavedSearchMatcher(Protocol):
+    # True when the registry is shared by every process (the cluster's index); False when it
+    # lives in this process's memory and must be brought in step with the subscriptions there.
+    shared: ClassVar[bool]
+
     def register(
         self,
         subscription_id: int | str,
@@ -89,6 +96,12 @@ class SavedSearchMatcher(Protocol):
         active: bool = True,
     ) -> None:
         """Stores (or replaces) a saved search; raises ``QueryError`` for a bad query."""
+        ...
+
+    def register_many(self, searches: Iterable[SavedSearch]) -> dict[str, str]:
+        """Stores (or replaces) many saved searches at once; returns those refused (a query
+        that does not parse, a bad kind, an entry the cluster refused) with the reason.  A
+        refused search keeps what was stored for it before, if anything."""
         ...
 
     def remove(self, subscription_id: int | str) -> bool:
@@ -214,6 +227,8 @@ class PercolatorMatcher:
     """:class:`SavedSearchMatcher` with percolator queries beside a cluster document index (it
     shares the index's client: close the index, not this)."""
 
+    shared: ClassVar[bool] = True
+
     def __init__(self, index: ClusterDocumentIndex) -> None:
         self.documents = index
         self.client = index.client
@@ -234,28 +249,48 @@ class PercolatorMatcher:
         active: bool = True,
     ) -> None:
         sid, _ = _checked(subscription_id, query, kind)
-        entries = saved_search_entries(SavedSearch(sid, query, owner, kind, active))
+        refused = self.register_many([SavedSearch(sid, query, owner, kind, active)])
+        if refused:
+            raise RuntimeError(f"saved search {sid} not stored: {refused[sid]}")
+
+    def register_many(self, searches: Iterable[SavedSearch]) -> dict[str, str]:
+        refused: dict[str, str] = {}
+        entries: dict[str, dict[str, dict[str, Any]]] = {}  # subscription id -> key -> source
+        for search in searches:
+            try:
+                sid, _ = _checked(search.subscription_id, search.query, search.kind)
+                entries[sid] = saved_search_entries(replace(search, subscription_id=sid))
+            except ValueError as error:  # QueryError too
+                refused[str(search.subscription_id)] = str(error)
+        if not entries:
+            return refused
+        owner_of = {key: sid for sid, keyed in entries.items() for key in keyed}
         writes = {
-            key: ({"index": {"_index": self.alias, "_id": key}}, source) for key, source in entries.items()
+            key: ({"index": {"_index": self.alias, "_id": key}}, source)
+            for keyed in entries.values()
+            for key, source in keyed.items()
         }
-        failed = bulk_write(self.client, writes, refresh="true")
-        if failed:
-            raise RuntimeError(f"saved search {sid} not stored: {failed}")
-        # The new entries overwrote the old ones of the same keys; drop clauses it no longer has
-        # (after writing, so the search is never missing in between).
-        self.client.delete_by_query(
-            index=self.alias,
-            body={
-                "query": {
-                    "bool": {
-                        "filter": [{"term": {"saved.subscription_id": sid}}],
-                        "must_not": [{"ids": {"values": list(entries)}}],
+        for key, (status, reason) in bulk_write(self.client, writes, refresh="true").items():
+            refused.setdefault(owner_of[key], f"{status} {reason}")
+        stored = [sid for sid in entries if sid not in refused]
+        # The new entries overwrote the old ones of the same keys; drop clauses a search no
+        # longer has (after writing, so a search is never missing in between).
+        for start in range(0, len(stored), REGISTER_SEARCHES):
+            sids = stored[start : start + REGISTER_SEARCHES]
+            self.client.delete_by_query(
+                index=self.alias,
+                body={
+                    "query": {
+                        "bool": {
+                            "filter": [{"terms": {"saved.subscription_id": sids}}],
+                            "must_not": [{"ids": {"values": [k for sid in sids for k in entries[sid]]}}],
+                        }
                     }
-                }
-            },
-            refresh=True,
-            conflicts="proceed",
-        )
+                },
+                refresh=True,
+                conflicts="proceed",
+            )
+        return refused
 
     def remove(self, subscription_id: int | str) -> bool:
         response = self.client.delete_by_query(
@@ -429,6 +464,8 @@ class IndexQueryMatcher:
     query is run restricted to the batch's ids, so the batch must be upserted first.  The
     registry lives in memory: the subscriptions table is the record, register them at start."""
 
+    shared: ClassVar[bool] = False
+
     def __init__(self, index: DocumentIndex) -> None:
         self.index = index
         self._searches: dict[str, tuple[SavedSearch, Node]] = {}
@@ -445,11 +482,28 @@ class IndexQueryMatcher:
         sid, tree = _checked(subscription_id, query, kind)
         self._searches[sid] = (SavedSearch(sid, query, owner, kind, active), tree)
 
+    def register_many(self, searches: Iterable[SavedSearch]) -> dict[str, str]:
+        refused: dict[str, str] = {}
+        for search in searches:
+            try:
+                self.register(
+                    search.subscription_id,
+                    search.query,
+                    owner=search.owner,
+                    kind=search.kind,
+                    active=search.active,
+                )
+            except ValueError as error:  # QueryError too
+                refused[str(search.subscription_id)] = str(error)
+        return refused
+
     def remove(self, subscription_id: int | str) -> bool:
         return self._searches.pop(str(subscription_id), None) is not None
 
     def saved_searches(self) -> list[SavedSearch]:
-        return sorted((s for s, _ in self._searches.values()), key=lambda s: _sid_order(s.subscription_id))
+        # A copy first: another thread may register while this one reads.
+        searches = list(self._searches.values())
+        return sorted((s for s, _ in searches), key=lambda s: _sid_order(s.subscription_id))
 
     def _matching(self, query: str, ids: list[str], kind: str | None) -> set[str]:
         request = SearchRequest(
@@ -462,15 +516,21 @@ class IndexQueryMatcher:
         found: dict[str, dict[str, list[str]]] = {}
         if not ids:
             return {}
-        for search, tree in self._searches.values():
+        for search, tree in list(self._searches.values()):  # a copy: others may register meanwhile
             if not search.active or (owners and search.owner not in owners):
                 continue
-            matched = self._matching(search.query, ids, search.kind)
-            if not matched:
-                continue
             plan = ClausePlan.of(tree)
-            # A clause name is its query text, so an optional clause is run as a query of its own.
-            holds = {name: self._matching(name, sorted(matched), None) for name, _ in plan.optional}
+            try:
+                matched = self._matching(search.query, ids, search.kind)
+                if not matched:
+                    continue
+                # A clause name is its query text, so an optional clause is run as a query of
+                # its own.
+                holds = {name: self._matching(name, sorted(matched), None) for name, _ in plan.optional}
+            except QueryError as error:
+                # One search the index refuses must not stop the others.
+                log.warning("saved search %s not matched: %s", search.subscription_id, error)
+                continue
             for doc_id in matched:
                 held = {name for name, ids in holds.items() if doc_id in ids}
                 found.setdefault(doc_id, {})[search.subscription_id] = plan.explain(held)

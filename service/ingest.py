@@ -43,11 +43,12 @@ def ingest_batch(context: AppContext, documents: Sequence[Document]) -> IngestRe
     # The index is written first: it is idempotent, so a crash before the commit below only
     # means the next crawl re-tags and re-alerts the same documents, and dedupe keeps that exact.
     upserted = context.index.upsert(tagged)
+    saved_searches = context.saved_searches()  # matched once for the batch (percolated on a cluster)
     with transaction(context.session_factory) as session:
         record_matches(session, tagged)
         record_case_events(session, tagged)
         link_receipts(session, tagged)  # a receipt's DN docket joins its investigation
-        alerts = create_alerts(session, tagged, index=context.index)
+        alerts = create_alerts(session, tagged, saved_searches=saved_searches)
     return IngestResult(
         documents=len(tagged),
         created=list(upserted.created),

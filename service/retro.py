@@ -33,9 +33,10 @@ def retro_match(context: AppContext, enterprise_ids: Sequence[int] = ()) -> int:
         if not changed:
             continue
         context.index.upsert(changed)
+        saved_searches = context.saved_searches()
         with transaction(context.session_factory) as session:
             record_matches(session, changed)
-            create_alerts(session, changed, index=context.index)
+            create_alerts(session, changed, saved_searches=saved_searches)
         changed_total += len(changed)
     log.info("retro-match for enterprises %s: %d documents changed", list(enterprise_ids), changed_total)
     return changed_total

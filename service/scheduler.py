@@ -1,6 +1,6 @@
-"""APScheduler 3 wiring: a crawl job per source and a delivery job, stored in the relational
-database (SQLAlchemy job store) so a restart keeps the schedule.  Each job coalesces missed
-runs and never runs twice at once."""
+"""APScheduler 3 wiring: a crawl job per source, delivery, digests and the nightly saved-search
+sweep, stored in the relational database (SQLAlchemy job store) so a restart keeps the
+schedule.  Each job coalesces missed runs and never runs twice at once."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ SCHEDULED_SOURCES = (
     "uspto_daily",
     "euipo",
 )
+
+# The nightly saved-search sweep, in local time (settings.timezone): after the evening's
+# crawls, before the morning's readers.
+SWEEP_HOUR, SWEEP_MINUTE = 3, 30
 
 # Job functions are looked up by reference ("module:function") by the job store, so they take
 # no live objects as arguments: they read the process's context from here.
@@ -56,6 +60,12 @@ def digest_job() -> None:
 
     context = _require_context()
     send_digests(context.session_factory, context.settings)
+
+
+def saved_search_sweep_job() -> None:
+    from ipsentry.service.sweep import sweep_saved_searches
+
+    sweep_saved_searches(_require_context())
 
 
 def build_scheduler(context: AppContext) -> BackgroundScheduler:
@@ -92,6 +102,15 @@ def build_scheduler(context: AppContext) -> BackgroundScheduler:
         minutes=15,
         id="digests",
         name="daily and weekly digests",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        saved_search_sweep_job,
+        "cron",
+        hour=SWEEP_HOUR,
+        minute=SWEEP_MINUTE,
+        id="sweep:saved-searches",
+        name="nightly saved-search sweep",
         replace_existing=True,
     )
     return scheduler

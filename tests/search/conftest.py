@@ -83,10 +83,14 @@ def cluster_url(name: str) -> str:
     return url
 
 
-def open_cluster_index(name: str, *, refresh: bool = True) -> Any:
+def unique_prefix() -> str:
+    return f"ipsentry-test-{uuid.uuid4().hex[:12]}"
+
+
+def open_cluster_index(name: str, *, refresh: bool = True, prefix: str | None = None) -> Any:
     """An empty cluster index with a prefix of its own (the caller drops it)."""
     url = cluster_url(name)
-    prefix = f"ipsentry-test-{uuid.uuid4().hex[:12]}"
+    prefix = prefix or unique_prefix()
     if name == "opensearch":
         from ipsentry.search.opensearch_index import OpenSearchDocumentIndex
 
@@ -145,6 +149,29 @@ def cluster_index_factory(cluster_index: Any) -> Iterator[Callable[..., Any]]:
     yield open_more
     for index in opened:
         close_backend(index)
+
+
+def _backend_settings(name: str) -> Iterator[dict[str, Any]]:
+    if name == "sqlite":
+        yield {"search_backend": "sqlite"}
+        return
+    url = cluster_url(name)
+    prefix = unique_prefix()
+    yield {"search_backend": name, "search_url": url, "search_index_prefix": prefix}
+    close_backend(open_cluster_index(name, prefix=prefix))  # drops what the test made
+
+
+@pytest.fixture(params=BACKENDS)
+def search_settings(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """Settings (to update ``Settings`` with) naming each available backend, for tests that run
+    the service on it: a cluster's indices get a prefix of their own, dropped afterwards."""
+    yield from _backend_settings(request.param)
+
+
+@pytest.fixture(params=CLUSTER_BACKENDS)
+def cluster_settings(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """``search_settings`` of the cluster backends only."""
+    yield from _backend_settings(request.param)
 
 
 def make_document(**fields: Any) -> Document:

@@ -96,6 +96,28 @@ def test_bad_saved_searches_are_refused(matcher: SavedSearchMatcher) -> None:
     assert "20" not in {s.subscription_id for s in matcher.saved_searches()}
 
 
+def test_many_saved_searches_are_registered_at_once(
+    matcher: SavedSearchMatcher, corpus: list[Document]
+) -> None:
+    refused = matcher.register_many(
+        [
+            SavedSearch("1", "hairun", owner="center-a"),  # replaces 1, clauses and all
+            SavedSearch("20", "(exclusion"),
+            SavedSearch("21", "exclusion", kind="patent"),
+            SavedSearch("22", "spin OR hairun"),
+        ]
+    )
+    assert sorted(refused) == ["20", "21"]
+    assert "unbalanced" in refused["20"]
+    saved = {s.subscription_id: s for s in matcher.saved_searches()}
+    assert saved["1"] == SavedSearch("1", "hairun", owner="center-a")
+    assert "20" not in saved and "21" not in saved
+    found = matcher.match_batch(corpus)
+    assert found[C][:2] == [("1", ["hairun"]), ("6", ["country:CN", "published:2025-01-01..2025-12-31"])]
+    assert ("22", ["hairun"]) in found[C] and ("22", ["spin"]) in found[H]
+    assert found[D] == [("3", ["NOT (kind:itc337 OR kind:trademark)"])]  # 1 no longer says 华为
+
+
 # --------------------------------------------------------------------------- percolation
 
 
