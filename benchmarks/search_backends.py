@@ -169,6 +169,13 @@ def main() -> None:
     parser.add_argument("--percolate-size", type=int, default=1000, help="documents per percolated batch")
     parser.add_argument("--percolate-batches", type=int, default=3, help="batches percolated")
     parser.add_argument("--skip-embedded", action="store_true")
+    parser.add_argument("--skip-opensearch", action="store_true", help="the embedded backend only")
+    parser.add_argument(
+        "--embedded-index",
+        type=Path,
+        help="keep the embedded index in this file (one size only): a file already holding the "
+        "corpus is searched as it is, so a 1,000,000-document run need not ingest again",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="a small run: 2,000 documents, 500 saved searches"
     )
@@ -176,6 +183,8 @@ def main() -> None:
     if args.quick:
         args.sizes, args.rounds, args.saved_searches, args.percolate_batches = "2000", 5, 500, 1
     sizes = [int(size) for size in args.sizes.split(",")]
+    if args.embedded_index is not None and len(sizes) > 1:
+        parser.error("--embedded-index keeps one corpus: give one size")
 
     print(
         "| backend | documents | ingest docs/s | "
@@ -186,10 +195,14 @@ def main() -> None:
     for size in sizes:
         if not args.skip_embedded:
             with tempfile.TemporaryDirectory() as directory:
-                embedded = SqliteDocumentIndex(Path(directory) / "bench.sqlite")
-                rate = ingest(embedded, size, args.batch, lambda: None)
+                embedded = SqliteDocumentIndex(args.embedded_index or Path(directory) / "bench.sqlite")
+                # A kept index holding the corpus already is searched as it is (rate 0: not measured).
+                kept = args.embedded_index is not None and embedded.count() == size
+                rate = 0.0 if kept else ingest(embedded, size, args.batch, lambda: None)
                 report("embedded (SQLite FTS5)", size, rate, embedded, args.rounds)
                 embedded.close()
+        if args.skip_opensearch:
+            continue
         cluster = opensearch_index(args.opensearch_url)
         if cluster is None:
             continue

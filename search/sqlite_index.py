@@ -359,7 +359,13 @@ def _conjunction(connection: sqlite3.Connection, items: Sequence[Node], request:
         return _join("AND", others or [_Sql("1")])
     estimates = [(_estimate_values(connection, f, v), "values", n) for n, (f, v) in enumerate(values)]
     estimates += [(_estimate_dates(connection, s, e), "dates", n) for n, (s, e) in enumerate(dates)]
-    _, lead_kind, lead = min(estimates)
+    least, lead_kind, lead = min(estimates)
+    if least >= _ESTIMATE_CAP:
+        # Every clause is broad: reading an IN list once and looking each document up in it
+        # beats probing each document's values, and SQLite may then drive as it sees fit.
+        clauses = [_value_clause(field_name, accepted) for field_name, accepted in values]
+        clauses += [_date_clause(start, end) for start, end in dates]
+        return _join("AND", clauses + others)
     clauses: list[_Sql] = []
     for n, (field_name, accepted) in enumerate(values):
         leads = lead_kind == "values" and n == lead
