@@ -2,10 +2,15 @@
 the document × enterprise matches, and the alerts of every subscription a batch satisfies,
 each with its outbox deliveries.
 
-Dedupe lives in the database: an alert is unique per (subscription, document) and per
+Dedupe lives in the database: an alert is unique per (subscription, document, stage) and per
 (subscription, case, stage), and is inserted with ON CONFLICT DO NOTHING, so a duplicate
 (re-processing, a second document of the same case stage, a concurrent ingest of the same
-record on PostgreSQL) is skipped without disturbing the enclosing transaction."""
+record on PostgreSQL) is skipped without disturbing the enclosing transaction.
+
+A document updated as its case moves on (a CourtListener docket: complaint, TRO, preliminary
+injunction, default judgment) therefore alerts again at each stage it reaches, once; the same
+stage re-ingested alerts nothing.  An update that falls back to stage "other" (no entry marks
+a stage) is no news for a subscription already alerted about the document, and is skipped."""
 
 from __future__ import annotations
 
@@ -96,6 +101,30 @@ def _wanted_alerts(
     return rows
 
 
+def _without_fallbacks_to_other(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop the stage-"other" rows of (subscription, document) pairs alerted before, at any
+    stage: a docket whose newest entries mark no stage has not moved on.  One read for the
+    batch, only when it has such rows; a real stage is never dropped here."""
+    pairs = {(row["subscription_id"], row["document_id"]) for row in rows if row["stage"] == OTHER}
+    if not pairs:
+        return rows
+    # Filtered by each column apart (a few parameters, whatever the pairs), then pair by pair.
+    found = session.execute(
+        select(Alert.subscription_id, Alert.document_id)
+        .where(
+            Alert.subscription_id.in_(sorted({subscription_id for subscription_id, _ in pairs})),
+            Alert.document_id.in_(sorted({document_id for _, document_id in pairs})),
+        )
+        .distinct()
+    )
+    alerted = {(row.subscription_id, row.document_id) for row in found} & pairs
+    return [
+        row
+        for row in rows
+        if row["stage"] != OTHER or (row["subscription_id"], row["document_id"]) not in alerted
+    ]
+
+
 def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> list[Alert]:
     """Insert the rows in multi-row statements, skipping those an earlier or concurrent
     transaction already alerted; returns the inserted ones, in ``rows`` order.
@@ -113,9 +142,10 @@ def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> list[Alert]:
         upsert_insert(session, Alert).on_conflict_do_nothing().returning(Alert), ordered
     ).all()
     # Rows skipped on conflict return nothing, so RETURNING order cannot be zipped with
-    # ``rows``: (subscription, document) is unique and maps them back.
-    by_key = {(alert.subscription_id, alert.document_id): alert for alert in inserted}
-    return [by_key[key] for row in rows if (key := (row["subscription_id"], row["document_id"])) in by_key]
+    # ``rows``: (subscription, document, stage) is unique and maps them back.
+    by_key = {(alert.subscription_id, alert.document_id, alert.stage): alert for alert in inserted}
+    keys = ((row["subscription_id"], row["document_id"], row["stage"]) for row in rows)
+    return [by_key[key] for key in keys if key in by_key]
 
 
 def _insert_deliveries(
@@ -151,7 +181,8 @@ def _enterprises(session: Session, documents: Sequence[Document]) -> dict[int, E
 def _write_alerts(
     session: Session, subscriptions: Sequence[Subscription], batch: Batch, now: datetime
 ) -> list[Alert]:
-    created = _insert_alerts(session, _wanted_alerts(subscriptions, batch, now))
+    wanted = _without_fallbacks_to_other(session, _wanted_alerts(subscriptions, batch, now))
+    created = _insert_alerts(session, wanted)
     _insert_deliveries(
         session, created, {subscription.id: subscription for subscription in subscriptions}, now
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from ipsentry.core.documents import Document, Match, Party
 from ipsentry.core.registry import Brand
+from ipsentry.core.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -369,7 +370,7 @@ class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=128, pattern=r"^[\w.@+-]+$")
     role: Role
     enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    password: str | None = Field(default=None, min_length=10, max_length=256)
+    password: str | None = Field(default=None, min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
     email: EmailStr | None = None
     language: Language = "zh-CN"
 
@@ -379,7 +380,7 @@ class UserUpdate(BaseModel):
 
     role: Role | None = None
     enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    password: str | None = Field(default=None, min_length=10, max_length=256)
+    password: str | None = Field(default=None, min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
     email: EmailStr | None = None
     language: Language | None = None
     active: bool | None = None

@@ -219,7 +219,10 @@ class CaseEvent(Base):
 class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
-        UniqueConstraint("subscription_id", "document_id", name="uq_alert_subscription_document"),
+        # A document updated as its case moves on (a docket) alerts once per stage it reaches (0006).
+        UniqueConstraint(
+            "subscription_id", "document_id", "stage", name="uq_alert_subscription_document_stage"
+        ),
         # NULL case ids never collide, so documents without a case dedupe on the document alone.
         UniqueConstraint("subscription_id", "case_id", "stage", name="uq_alert_subscription_case_stage"),
     )

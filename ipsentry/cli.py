@@ -19,9 +19,7 @@ app = typer.Typer(
     help="ipsentry — 海外知识产权风险监测预警 (overseas IP risk monitoring).", no_args_is_help=True
 )
 enterprise_app = typer.Typer(help="The enterprise registry.", no_args_is_help=True)
-user_app = typer.Typer(help="Users and API keys.", no_args_is_help=True)
 app.add_typer(enterprise_app, name="enterprise")
-app.add_typer(user_app, name="user")
 
 console = Console()
 err = Console(stderr=True)
@@ -234,45 +232,6 @@ def enterprise_list() -> None:
     console.print(table)
 
 
-@user_app.command("create")
-def user_create(
-    username: Annotated[str, typer.Argument()],
-    role: Annotated[str, typer.Option(help="admin | analyst | enterprise")] = "analyst",
-    enterprise: Annotated[
-        str | None, typer.Option(help="external id of the enterprise (role enterprise)")
-    ] = None,
-    password: Annotated[
-        bool, typer.Option("--password", help="also set a web-console password (asked for, not echoed)")
-    ] = False,
-) -> None:
-    """Create a user and print its API key (shown once)."""
-    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
-    from sqlalchemy import select
-
-    from ipsentry.core.db import transaction
-    from ipsentry.core.models import Enterprise
-    from ipsentry.core.users import create_user, issue_api_key
-
-    context = _context()
-    with transaction(context.session_factory) as session:
-        enterprise_id = None
-        if enterprise:
-            row = session.scalar(select(Enterprise).where(Enterprise.external_id == enterprise))
-            if row is None:
-                err.print(f"[red]no enterprise {enterprise!r}[/]")
-                raise typer.Exit(2)
-            enterprise_id = row.id
-        try:
-            user = create_user(
-                session, username=username, role=role, enterprise_id=enterprise_id, password=secret
-            )
-        except ValueError as error:
-            err.print(f"[red]{error}[/]")
-            raise typer.Exit(2) from error
-        key = issue_api_key(session, user)
-    console.print(f"user {username} ({role}) created; API key (shown once): [bold]{key}[/]")
-
-
 @app.command()
 def demo(
     once: Annotated[bool, typer.Option("--once", help="run the flow and exit instead of serving")] = False,
@@ -346,10 +305,12 @@ def _register_subcommands() -> None:
     from ipsentry.cli_backfill import backfill as backfill_command
     from ipsentry.cli_tag import tag as tag_command
     from ipsentry.cli_trademark import app as trademark_app
+    from ipsentry.cli_user import app as user_app
 
     app.command(name="backfill")(backfill_command)
     app.command(name="tag")(tag_command)
     app.add_typer(trademark_app, name="trademark")
+    app.add_typer(user_app, name="user")
 
 
 _register_subcommands()

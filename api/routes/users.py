@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response, status
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipsentry.api.deps import (
@@ -17,9 +17,9 @@ from ipsentry.api.deps import (
     unprocessable,
 )
 from ipsentry.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, UserIn, UserOut, UserUpdate
-from ipsentry.core.models import ApiKey, Enterprise, User, WebSession
-from ipsentry.core.security import api_key_lookup, hash_password
-from ipsentry.core.users import create_user, issue_api_key
+from ipsentry.core.models import ApiKey, Enterprise, User
+from ipsentry.core.security import api_key_lookup
+from ipsentry.core.users import create_user, end_sessions, issue_api_key, set_password
 
 router = APIRouter(prefix="/api/v1", tags=["users"], responses=ERROR_RESPONSES)
 
@@ -53,11 +53,6 @@ def _check_enterprise(session: Session, role: str, enterprise_id: int | None) ->
             raise unprocessable(f"no enterprise {enterprise_id}")
     elif enterprise_id is not None:
         raise unprocessable("only enterprise users belong to an enterprise")
-
-
-def end_sessions(session: Session, user_id: int) -> None:
-    """Console logins end when the account is disabled or its password changes."""
-    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
 
 
 @router.get("/me", response_model=UserOut, summary="The caller's own account")
@@ -111,8 +106,7 @@ def patch_user(user_id: IdPath, body: UserUpdate, session: SessionDep, admin: Ad
     if body.language is not None:
         user.language = body.language
     if body.password is not None:
-        user.password_hash = hash_password(body.password)
-        end_sessions(session, user.id)
+        set_password(session, user, body.password)  # ends the user's console logins
     if body.active is not None:
         user.active = body.active
         if not body.active:

@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from ipsentry.config.settings import get_settings
-from ipsentry.core.db import make_engine
+from ipsentry.core.db import make_engine, migration_connection
 from ipsentry.core.models import Base
 
 config = context.config
@@ -29,5 +29,5 @@ if connection is not None:
     _run(connection)
 else:
     engine = make_engine(get_settings().resolved_database_url)
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         _run(conn)
