@@ -6,12 +6,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from ipsentry.core.documents import Document
-from ipsentry.search.index import SearchRequest
+from ipsentry.search.index import SearchRequest, SearchResult
 from ipsentry.search.sqlite_index import SqliteDocumentIndex, prepare_text
 
 
@@ -54,6 +55,54 @@ def test_a_failed_batch_leaves_nothing_behind(tmp_path: Path, make_doc: Callable
         assert index.search(SearchRequest(query="drones")).total == 0
     finally:
         index.close()
+
+
+def _hit_ids(result: SearchResult) -> list[str]:
+    return [hit.document.id for hit in result.hits]
+
+
+def _as_schema_1(path: Path) -> None:
+    """Turns an index file back into what schema 1 wrote: no document_keys table, the dates
+    indexed on documents."""
+    with sqlite3.connect(path) as raw:
+        raw.executescript(
+            "DROP TABLE document_keys;"
+            "CREATE INDEX documents_sort_date ON documents (sort_date, id);"
+            "CREATE INDEX documents_published ON documents (published);"
+            "PRAGMA user_version = 1;"
+        )
+
+
+def test_an_index_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
+    from tests.search.conftest import corpus_documents
+
+    path = tmp_path / "documents.sqlite"
+    requests = [
+        SearchRequest(query="", facets=["kind", "source", "stage", "year", "authority", "enterprise"]),
+        SearchRequest(query="semiconductor stage:institution", kinds=["itc337"], facets=["stage", "year"]),
+        SearchRequest(query="case:337-TA-1414", published_from=date(2024, 1, 1), sort="date_desc"),
+    ]
+    index = SqliteDocumentIndex(path)
+    index.upsert(corpus_documents())
+    expected = [index.search(request) for request in requests]
+    index.close()
+    _as_schema_1(path)
+
+    upgraded = SqliteDocumentIndex(path)
+    try:
+        results = [upgraded.search(request) for request in requests]
+        assert [r.total for r in results] == [e.total for e in expected]
+        assert [r.facets for r in results] == [e.facets for e in expected]
+        assert [_hit_ids(r) for r in results] == [_hit_ids(e) for e in expected]
+        assert expected[0].total == len(corpus_documents())
+    finally:
+        upgraded.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        keys = raw.execute("SELECT count(*), count(kind), count(stage) FROM document_keys").fetchone()
+        assert keys == (len(corpus_documents()),) * 3
+        indices = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "documents_published" not in indices
 
 
 def test_refuses_an_index_written_by_a_newer_version(tmp_path: Path) -> None:
