@@ -3,13 +3,9 @@ and on PostgreSQL when ``IPSENTRY_TEST_POSTGRES_URL`` names a server (CI starts 
 
 from __future__ import annotations
 
-import json
 import os
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ipsentry.config.settings import Settings
 from ipsentry.core.db import make_engine, make_session_factory, migrate
+
+from .alerting.receiver import Receiver
 
 POSTGRES_URL = os.environ.get("IPSENTRY_TEST_POSTGRES_URL")
 SAMPLES = Settings().samples_dir
@@ -94,66 +92,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
 
 
-@dataclass
-class ReceivedRequest:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1 that records what it receives and answers from a
-    script: ``responses`` is consumed one per request, then ``default`` is used."""
-
-    def __init__(self) -> None:
-        self.requests: list[ReceivedRequest] = []
-        self.responses: list[tuple[int, bytes]] = []
-        self.default: tuple[int, bytes] = (200, b'{"ok": true}')
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                with receiver._lock:
-                    receiver.requests.append(
-                        ReceivedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                    )
-                    status, answer = receiver.responses.pop(0) if receiver.responses else receiver.default
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    with Receiver() as running:
-        yield running
+    """A webhook receiver on 127.0.0.1, stopped after the test."""
+    running = Receiver().start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture

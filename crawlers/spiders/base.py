@@ -10,7 +10,9 @@ A source's spider writes only its requests and parsing (parsers are plain functi
   a problem is never fatal;
 * :meth:`request` — requests whose HTTP errors reach an errback that counts them;
 * a sanity check when the spider closes: a run that found new records at the source but yielded
-  no items is a broken source, logged and counted (``ipsentry/<source>/sanity/…``).
+  no items is a broken source, logged and counted (``ipsentry/<source>/sanity/…``);
+* :func:`state_date` (a date kept in the state, a damaged one ignored) and :func:`credential`
+  (a key or secret from the crawl settings as plain text).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 import scrapy
+from pydantic import SecretStr
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
@@ -36,6 +39,22 @@ def as_date(value: date | str | None) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+def state_date(value: Any) -> date | None:
+    """A date kept in the state; a damaged entry is ignored rather than failing the run."""
+    try:
+        return as_date(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def credential(value: Any) -> str | None:
+    """A key, token or secret from the crawl settings as plain text; None when unset or blank."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    text = str(value).strip() if value else ""
+    return text or None
 
 
 class SourceSpider(scrapy.Spider):

@@ -38,7 +38,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import SecretStr
 from scrapy import FormRequest
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
@@ -46,7 +45,7 @@ from twisted.python.failure import Failure
 
 from ipsentry.core.documents import Document
 from ipsentry.crawlers.parsers.euipo import parse_search
-from ipsentry.crawlers.spiders.base import SourceSpider, as_date
+from ipsentry.crawlers.spiders.base import SourceSpider, credential, state_date
 
 ID_SETTING = "IPSENTRY_EUIPO_CLIENT_ID"
 SECRET_SETTING = "IPSENTRY_EUIPO_CLIENT_SECRET"
@@ -88,10 +87,10 @@ class EuipoSpider(SourceSpider):
         }
         self.failed_windows: list[date] = []
         starts: list[date] = []
-        last = _state_date(self.state.get("last_date"))
+        last = state_date(self.state.get("last_date"))
         if last:
             starts.append(last - self.overlap)
-        retry_from = _state_date(self.state.get("retry_from"))
+        retry_from = state_date(self.state.get("retry_from"))
         if retry_from:
             starts.append(retry_from)
         if self.since:
@@ -106,8 +105,8 @@ class EuipoSpider(SourceSpider):
         assert isinstance(spider, EuipoSpider)
         settings = crawler.settings
         if ID_SETTING in settings or SECRET_SETTING in settings:
-            client_id = _secret(settings.get(ID_SETTING))
-            client_secret = _secret(settings.get(SECRET_SETTING))
+            client_id = credential(settings.get(ID_SETTING))
+            client_secret = credential(settings.get(SECRET_SETTING))
         else:
             client_id, client_secret = _credentials_from_environment()
         spider.client_id, spider.client_secret = client_id, client_secret
@@ -284,24 +283,10 @@ class EuipoSpider(SourceSpider):
         return state
 
 
-def _state_date(value: Any) -> date | None:
-    try:
-        return as_date(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _secret(value: Any) -> str | None:
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    text = str(value).strip() if value else ""
-    return text or None
-
-
 def _credentials_from_environment() -> tuple[str | None, str | None]:
     """The credentials as ipsentry's Settings read them from the environment or the YAML file,
     for a crawl whose Scrapy settings were not made by ``scrapy_settings``."""
     from ipsentry.config.settings import Settings
 
     keys = Settings().keys
-    return _secret(keys.euipo_client_id), _secret(keys.euipo_client_secret)
+    return credential(keys.euipo_client_id), credential(keys.euipo_client_secret)

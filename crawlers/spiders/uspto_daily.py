@@ -45,7 +45,6 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from pydantic import SecretStr
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
@@ -53,7 +52,7 @@ from twisted.python.failure import Failure
 from ipsentry.core.documents import Document
 from ipsentry.crawlers.parsers.base import ParseProblem
 from ipsentry.crawlers.parsers.uspto_daily import iter_case_files, merge_same_serial
-from ipsentry.crawlers.spiders.base import SourceSpider, as_date
+from ipsentry.crawlers.spiders.base import SourceSpider, as_date, credential, state_date
 
 KEY_SETTING = "IPSENTRY_USPTO_API_KEY"
 PRODUCT = "TRTDXFAP"
@@ -155,7 +154,7 @@ class UsptoDailySpider(SourceSpider):
         self.done: dict[str, str] = (
             {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
         )
-        floor = _state_date(self.state.get("floor"))
+        floor = state_date(self.state.get("floor"))
         self.start_date = self.since or floor or (self.until - timedelta(days=int(start_days)))
         self.api_key: str | None = None
 
@@ -165,7 +164,7 @@ class UsptoDailySpider(SourceSpider):
         assert isinstance(spider, UsptoDailySpider)
         settings = crawler.settings
         if KEY_SETTING in settings:
-            spider.api_key = _secret(settings.get(KEY_SETTING))
+            spider.api_key = credential(settings.get(KEY_SETTING))
         else:
             spider.api_key = _key_from_environment()
         return spider
@@ -297,23 +296,9 @@ class UsptoDailySpider(SourceSpider):
         return {"files": kept, "floor": floor.isoformat()}
 
 
-def _state_date(value: Any) -> date | None:
-    try:
-        return as_date(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _secret(value: Any) -> str | None:
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    text = str(value).strip() if value else ""
-    return text or None
-
-
 def _key_from_environment() -> str | None:
     """The key as ipsentry's Settings read it from the environment or the YAML file, for a
     crawl whose Scrapy settings were not made by ``scrapy_settings``."""
     from ipsentry.config.settings import Settings
 
-    return _secret(Settings().keys.uspto_api_key)
+    return credential(Settings().keys.uspto_api_key)

@@ -51,10 +51,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def tls_pair(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """(server context, client trust) for a self-signed certificate of 127.0.0.1."""
+def tls_pair(
+    directory: Path, host: str = "127.0.0.1", *, stem: str = "smtp"
+) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server context, client trust) for a self-signed certificate of ``host`` only, an IP
+    address or a DNS name, kept in ``directory`` as ``<stem>-cert.pem`` and ``<stem>-key.pem``
+    (the HTTPS receivers use it too)."""
+    try:
+        subject: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        subject = x509.DNSName(host)
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
     now = datetime.now(UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -64,13 +72,11 @@ def tls_pair(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
-        )
+        .add_extension(x509.SubjectAlternativeName([subject]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_file, key_file = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_file, key_file = directory / f"{stem}-cert.pem", directory / f"{stem}-key.pem"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
         key.private_bytes(

@@ -1,12 +1,13 @@
-"""A real HTTP receiver on 127.0.0.1 for channel tests: answers scripted replies and records
-every request exactly as it arrived."""
+"""A real HTTP receiver on 127.0.0.1 for the tests that send to webhooks and bots: answers
+scripted replies and records every request exactly as it arrived.  The alerting tests and the
+``receiver`` fixture of ``tests/conftest.py`` (service, API and browser tests) share it."""
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +20,9 @@ class ReceivedRequest:
     headers: dict[str, str]  # names in lower case
     body: bytes
 
+    def json(self) -> Any:
+        return json.loads(self.body)
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -29,11 +33,12 @@ class Reply:
 
 
 class Receiver:
-    """A real HTTP server answering scripted replies (then ``default``) and recording requests."""
+    """A real HTTP server recording requests and answering from ``responses``, one per request
+    (a ``Reply``, or a ``(status, body)`` pair for short), then ``default``."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[ReceivedRequest] = []
-        self.replies: deque[Reply] = deque()
+        self.responses: list[Reply | tuple[int, bytes]] = []
         self.default = Reply()
         self._lock = threading.Lock()
         receiver = self
@@ -48,7 +53,9 @@ class Receiver:
                             self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
                         )
                     )
-                    reply = receiver.replies.popleft() if receiver.replies else receiver.default
+                    reply = receiver.responses.pop(0) if receiver.responses else receiver.default
+                if not isinstance(reply, Reply):
+                    reply = Reply(*reply)
                 time.sleep(reply.delay)
                 try:
                     self.send_response(reply.status)
@@ -63,7 +70,7 @@ class Receiver:
             do_POST = _answer
             do_GET = _answer
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -83,11 +90,12 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}/hook"
+        """The server's address without a path: a target is ``f"{receiver.url}/hook"``."""
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def script(self, *replies: Reply) -> None:
         with self._lock:
-            self.replies.extend(replies)
+            self.responses.extend(replies)
 
     def start(self) -> Receiver:
         self._thread.start()

@@ -78,8 +78,11 @@ def digest_settings(fast_settings: Settings) -> Settings:
 class Watch:
     """One enterprise with a daily subscription to a Chinese and an English mailbox."""
 
-    def __init__(self, registry: Registry, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, registry: Registry, session_factory: sessionmaker[Session], make_doc: MakeDoc, match: MakeMatch
+    ) -> None:
         self.session_factory = session_factory
+        self.make_doc, self.match = make_doc, match
         self.enterprise = registry.enterprise("E1", name_zh="深圳市利世安科技有限公司")
         self.zh = registry.channel("ops@example.com", kind="email", secret=None, language="zh-CN")
         self.en = registry.channel("legal@example.com", kind="email", secret=None, language="en")
@@ -91,18 +94,41 @@ class Watch:
             name="利世安每日监测",
         )
 
-    def alerts(self, make_doc: MakeDoc, match: MakeMatch, at: datetime, *stages: str, first: int = 0) -> None:
+    def alerts(self, at: datetime, *stages: str, first: int = 0) -> None:
         documents = [
-            make_doc(
+            self.make_doc(
                 f"fr:2026-{first + i}",
                 case=f"337-TA-{first + i}",
                 stage=stage,
-                matches=[match(self.enterprise, "深圳市利世安科技有限公司")],
+                matches=[self.match(self.enterprise, "深圳市利世安科技有限公司")],
             )
             for i, stage in enumerate(stages)
         ]
         with transaction(self.session_factory) as session:
             create_alerts(session, documents, now=at.astimezone(UTC))
+
+
+@pytest.fixture
+def watch(
+    registry: Registry, session_factory: sessionmaker[Session], make_doc: MakeDoc, respondent_match: MakeMatch
+) -> Watch:
+    return Watch(registry, session_factory, make_doc, respondent_match)
+
+
+def mail_worker(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    clock: Clock,
+    mailbox: Mailbox,
+    trust: ssl.SSLContext,
+) -> DeliveryWorker:
+    """A worker whose e-mail channel sends to ``mailbox``, trusting its certificate."""
+    return DeliveryWorker(
+        session_factory,
+        settings,
+        clock=clock,
+        channels={"email": lambda _settings: email_channel(mailbox.settings(), trust)},
+    )
 
 
 def deliver_all(worker: DeliveryWorker) -> int:
@@ -117,25 +143,13 @@ def mail_to(mailbox: Mailbox, address: str) -> list[ReceivedMail]:
 
 
 def test_the_daily_digest_e_mail_arrives_once_in_chinese_and_english(
-    mailbox,
-    registry: Registry,
-    session_factory: sessionmaker[Session],
-    digest_settings: Settings,
-    clock: Clock,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
+    mailbox, watch: Watch, session_factory: sessionmaker[Session], digest_settings: Settings, clock: Clock
 ) -> None:
     server, trust = mailbox
-    watch = Watch(registry, session_factory)
-    watch.alerts(make_doc, respondent_match, local(2026, 2, 4, 10, 0), "receipt_of_complaint", "institution")
-    watch.alerts(make_doc, respondent_match, local(2026, 2, 5, 7, 30), "initial_determination", first=10)
+    watch.alerts(local(2026, 2, 4, 10, 0), "receipt_of_complaint", "institution")
+    watch.alerts(local(2026, 2, 5, 7, 30), "initial_determination", first=10)
     clock.now = local(2026, 2, 5, 8, 5).astimezone(UTC)
-    worker = DeliveryWorker(
-        session_factory,
-        digest_settings,
-        clock=clock,
-        channels={"email": lambda _settings: email_channel(server.settings(), trust)},
-    )
+    worker = mail_worker(session_factory, digest_settings, clock, server, trust)
 
     run = send_digests(session_factory, digest_settings, now=clock.now)
 
@@ -168,7 +182,7 @@ def test_the_daily_digest_e_mail_arrives_once_in_chinese_and_english(
     )
 
     # Re-runs in the same window make nothing; an alert after 08:00 waits for tomorrow's.
-    watch.alerts(make_doc, respondent_match, local(2026, 2, 5, 8, 30), "institution", first=20)
+    watch.alerts(local(2026, 2, 5, 8, 30), "institution", first=20)
     again = send_digests(session_factory, digest_settings, now=local(2026, 2, 5, 9, 0).astimezone(UTC))
     assert again.digests == []
     assert deliver_all(worker) == 0
@@ -180,26 +194,14 @@ def test_the_daily_digest_e_mail_arrives_once_in_chinese_and_english(
 
 
 def test_a_digest_lists_twenty_alerts_and_links_to_the_rest(
-    mailbox,
-    registry: Registry,
-    session_factory: sessionmaker[Session],
-    digest_settings: Settings,
-    clock: Clock,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
+    mailbox, watch: Watch, session_factory: sessionmaker[Session], digest_settings: Settings, clock: Clock
 ) -> None:
     server, trust = mailbox
-    watch = Watch(registry, session_factory)
-    watch.alerts(make_doc, respondent_match, local(2026, 2, 4, 12, 0), *["institution"] * 25)
+    watch.alerts(local(2026, 2, 4, 12, 0), *["institution"] * 25)
     clock.now = local(2026, 2, 5, 8, 0).astimezone(UTC)
 
     run = send_digests(session_factory, digest_settings, now=clock.now)
-    DeliveryWorker(
-        session_factory,
-        digest_settings,
-        clock=clock,
-        channels={"email": lambda _settings: email_channel(server.settings(), trust)},
-    ).run_once()
+    mail_worker(session_factory, digest_settings, clock, server, trust).run_once()
 
     zh_digest = min(run.digests)
     with session_factory() as session:
@@ -215,19 +217,14 @@ def test_a_digest_lists_twenty_alerts_and_links_to_the_rest(
 
 
 def test_immediate_alerts_are_not_digested_and_weekly_ones_wait_for_monday(
-    registry: Registry,
-    session_factory: sessionmaker[Session],
-    digest_settings: Settings,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
+    watch: Watch, registry: Registry, session_factory: sessionmaker[Session], digest_settings: Settings
 ) -> None:
-    watch = Watch(registry, session_factory)
     hook = registry.channel("http://127.0.0.1:9/hook")
     registry.subscription("enterprise", enterprise_id=watch.enterprise, channels=(hook,))  # immediate
     weekly = registry.subscription(
         "enterprise", enterprise_id=watch.enterprise, channels=(hook,), rate="weekly", name="周报"
     )
-    watch.alerts(make_doc, respondent_match, local(2026, 2, 3, 9, 0), "institution")  # a Tuesday
+    watch.alerts(local(2026, 2, 3, 9, 0), "institution")  # a Tuesday
 
     friday = send_digests(session_factory, digest_settings, now=local(2026, 2, 6, 9, 0).astimezone(UTC))
     monday = send_digests(session_factory, digest_settings, now=local(2026, 2, 9, 8, 0).astimezone(UTC))
@@ -252,19 +249,17 @@ def test_immediate_alerts_are_not_digested_and_weekly_ones_wait_for_monday(
 
 def test_a_webhook_gets_the_digest_as_a_signed_envelope(
     receiver: Receiver,
+    watch: Watch,
     registry: Registry,
     session_factory: sessionmaker[Session],
     digest_settings: Settings,
     clock: Clock,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
 ) -> None:
-    watch = Watch(registry, session_factory)
-    hook = registry.channel(receiver.url, secret="s3cret-for-tests")
+    hook = registry.channel(f"{receiver.url}/hook", secret="s3cret-for-tests")
     registry.subscription(
         "enterprise", enterprise_id=watch.enterprise, channels=(hook,), rate="daily", name="hook"
     )
-    watch.alerts(make_doc, respondent_match, local(2026, 2, 4, 12, 0), "institution", "receipt_of_complaint")
+    watch.alerts(local(2026, 2, 4, 12, 0), "institution", "receipt_of_complaint")
     clock.now = local(2026, 2, 5, 8, 0).astimezone(UTC)
     send_digests(session_factory, digest_settings, now=clock.now)
 

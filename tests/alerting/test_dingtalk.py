@@ -13,7 +13,7 @@ import pytest
 
 from ipsentry.alerting.channels.dingtalk import DingTalkChannel
 
-from .bots import NOW, assert_error_code_is_retried_not_delivered, bot
+from .bots import NOW, bot, send_refused
 from .receiver import Receiver, Reply
 from .samples import TITLE, ZH_ALERT_MARKDOWN, alert_context, digest_context
 
@@ -74,13 +74,12 @@ def test_a_bot_without_secret_gets_no_signature(receiver: Receiver) -> None:
 def test_an_error_code_in_an_http_200_is_a_failure(
     receiver: Receiver, answer: bytes, retryable: bool, retry_after: float | None
 ) -> None:
-    receiver.script(Reply(200, answer))
+    context = alert_context(hook(receiver), kind="dingtalk", secret=SECRET)
 
-    outcome = bot(DingTalkChannel).send(alert_context(hook(receiver), kind="dingtalk", secret=SECRET))
+    outcome = send_refused(
+        DingTalkChannel, receiver, context, answer, retryable=retryable, retry_after=retry_after
+    )
 
-    assert (outcome.ok, outcome.status_code, outcome.retryable) == (False, 200, retryable)
-    assert outcome.retry_after == retry_after
-    assert outcome.response_excerpt == answer.decode()
     if answer.startswith(b"{"):
         assert (
             outcome.error == f"DingTalk error {json.loads(answer)['errcode']}: {json.loads(answer)['errmsg']}"
@@ -103,24 +102,4 @@ def test_a_long_digest_lists_fewer_alerts_and_keeps_the_link_to_all(receiver: Re
     assert 1 <= listed <= 20
     assert (
         f"另有 {260 - listed} 条预警未列出：[查看全部](https://ipsentry.example.cn/alerts?digest=9)" in text
-    )
-
-
-def test_the_worker_retries_a_throttled_message_instead_of_counting_it_sent(
-    receiver: Receiver, registry, session_factory, fast_settings, clock, make_doc, respondent_match
-) -> None:
-    assert_error_code_is_retried_not_delivered(
-        kind="dingtalk",
-        target=hook(receiver),
-        secret=SECRET,
-        refusal=THROTTLED,
-        success=OK,
-        throttled_for=600,
-        receiver=receiver,
-        registry=registry,
-        session_factory=session_factory,
-        settings=fast_settings,
-        clock=clock,
-        make_doc=make_doc,
-        respondent_match=respondent_match,
     )

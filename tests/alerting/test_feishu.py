@@ -12,7 +12,7 @@ import pytest
 
 from ipsentry.alerting.channels.feishu import FeishuChannel
 
-from .bots import NOW, assert_error_code_is_retried_not_delivered, bot
+from .bots import NOW, bot, send_refused
 from .receiver import Receiver, Reply
 from .samples import TITLE, ZH_ALERT_MARKDOWN, alert_context
 
@@ -88,36 +88,12 @@ def test_a_bot_without_secret_gets_no_timestamp_or_sign(receiver: Receiver) -> N
 def test_an_error_code_in_an_http_200_is_a_failure(
     receiver: Receiver, answer: bytes, retryable: bool, retry_after: float | None
 ) -> None:
-    receiver.script(Reply(200, answer))
+    context = alert_context(hook(receiver), kind="feishu", secret=SECRET)
 
-    outcome = bot(FeishuChannel).send(alert_context(hook(receiver), kind="feishu", secret=SECRET))
-
-    assert (outcome.ok, outcome.status_code, outcome.retryable, outcome.retry_after) == (
-        False,
-        200,
-        retryable,
-        retry_after,
+    outcome = send_refused(
+        FeishuChannel, receiver, context, answer, retryable=retryable, retry_after=retry_after
     )
+
     document = json.loads(answer)
     code = document.get("code", document.get("StatusCode"))
     assert (outcome.error or "").startswith(f"Feishu error {code}: ")
-
-
-def test_the_worker_retries_a_throttled_message_instead_of_counting_it_sent(
-    receiver: Receiver, registry, session_factory, fast_settings, clock, make_doc, respondent_match
-) -> None:
-    assert_error_code_is_retried_not_delivered(
-        kind="feishu",
-        target=hook(receiver),
-        secret=SECRET,
-        refusal=THROTTLED,
-        success=OK,
-        throttled_for=60,
-        receiver=receiver,
-        registry=registry,
-        session_factory=session_factory,
-        settings=fast_settings,
-        clock=clock,
-        make_doc=make_doc,
-        respondent_match=respondent_match,
-    )

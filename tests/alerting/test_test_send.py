@@ -54,7 +54,7 @@ def test_a_webhook_test_is_signed_and_the_curl_command_sends_the_same_request(
 ) -> None:
     secret = "whsec-Zq7-do-not-show"
 
-    outcome, command = test_send(channel("webhook", receiver.url, secret), plain_settings)
+    outcome, command = test_send(channel("webhook", f"{receiver.url}/hook", secret), plain_settings)
 
     assert outcome.ok, outcome.error
     assert secret not in command

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import ssl
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from ipsentry.alerting.channels.base import DeliveryContext
 from ipsentry.alerting.channels.webhook import WebhookChannel
 from ipsentry.alerting.signing import verify
 
+from .mailbox import tls_pair
 from .receiver import Receiver, Reply
 
 SECRET = "whsec-Zq7"
@@ -54,7 +51,7 @@ def channel(allowlist: list[str] | None = None, timeout: float = 2.0) -> Webhook
 
 
 def test_receiver_gets_a_signed_versioned_envelope(receiver: Receiver) -> None:
-    outcome = channel().send(context(receiver.url))
+    outcome = channel().send(context(f"{receiver.url}/hook"))
 
     assert outcome.ok and outcome.status_code == 200 and outcome.response_excerpt == '{"ok":true}'
     [request] = receiver.requests
@@ -88,7 +85,7 @@ def test_receiver_gets_a_signed_versioned_envelope(receiver: Receiver) -> None:
 
 
 def test_a_channel_without_secret_sends_no_signature(receiver: Receiver) -> None:
-    assert channel().send(context(receiver.url, secret=None)).ok
+    assert channel().send(context(f"{receiver.url}/hook", secret=None)).ok
     assert "x-ipsentry-signature" not in receiver.requests[0].headers
 
 
@@ -103,13 +100,13 @@ def test_localhost_names_connect_to_the_checked_address(receiver: Receiver) -> N
 
 def test_a_redirect_is_not_followed(make_receiver) -> None:
     first, elsewhere = make_receiver(), make_receiver()
-    first.script(Reply(302, b"", {"Location": elsewhere.url}))
+    first.script(Reply(302, b"", {"Location": f"{elsewhere.url}/hook"}))
 
-    outcome = channel().send(context(first.url))
+    outcome = channel().send(context(f"{first.url}/hook"))
 
     assert not outcome.ok and not outcome.retryable
     assert outcome.status_code == 302
-    assert f"redirect to {elsewhere.url} not followed" in (outcome.error or "")
+    assert f"redirect to {elsewhere.url}/hook not followed" in (outcome.error or "")
     assert len(first.requests) == 1 and elsewhere.requests == []
 
 
@@ -128,7 +125,7 @@ def test_a_redirect_is_not_followed(make_receiver) -> None:
 def test_failures_say_whether_a_retry_can_help(receiver: Receiver, reply: Reply, retryable: bool) -> None:
     receiver.script(reply)
 
-    outcome = channel().send(context(receiver.url))
+    outcome = channel().send(context(f"{receiver.url}/hook"))
 
     assert (outcome.ok, outcome.status_code, outcome.retryable) == (False, reply.status, retryable)
     assert outcome.response_excerpt == reply.body.decode()
@@ -140,7 +137,7 @@ def test_failures_say_whether_a_retry_can_help(receiver: Receiver, reply: Reply,
 def test_only_the_first_kilobyte_of_an_answer_is_kept(receiver: Receiver) -> None:
     receiver.script(Reply(500, "错".encode() * 2000))
 
-    outcome = channel().send(context(receiver.url))
+    outcome = channel().send(context(f"{receiver.url}/hook"))
 
     assert outcome.response_excerpt is not None
     assert len(outcome.response_excerpt.encode()) <= 1024 + 3  # a cut character becomes U+FFFD
@@ -150,7 +147,7 @@ def test_only_the_first_kilobyte_of_an_answer_is_kept(receiver: Receiver) -> Non
 def test_a_slow_receiver_times_out_and_is_retried(receiver: Receiver) -> None:
     receiver.script(Reply(200, delay=1.5))
 
-    outcome = channel(timeout=0.3).send(context(receiver.url))
+    outcome = channel(timeout=0.3).send(context(f"{receiver.url}/hook"))
 
     assert not outcome.ok and outcome.retryable
     assert "timed out" in (outcome.error or "")
@@ -163,7 +160,7 @@ def test_a_refused_connection_is_retried() -> None:
 
 
 def test_internal_targets_are_refused_at_send_time(receiver: Receiver) -> None:
-    outcome = channel(allowlist=[]).send(context(receiver.url))
+    outcome = channel(allowlist=[]).send(context(f"{receiver.url}/hook"))
 
     assert not outcome.ok and not outcome.retryable
     assert "target refused" in (outcome.error or "") and "loopback" in (outcome.error or "")
@@ -173,31 +170,7 @@ def test_internal_targets_are_refused_at_send_time(receiver: Receiver) -> None:
 @pytest.fixture
 def localhost_tls(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """A self-signed certificate for the name "localhost" only: (server context, client trust)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server.load_cert_chain(cert_file, key_file)
-    return server, ssl.create_default_context(cafile=str(cert_file))
+    return tls_pair(tmp_path, "localhost", stem="https")
 
 
 def test_https_to_a_pinned_address_still_checks_the_certificate_name(make_receiver, localhost_tls) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from ipsentry.alerting.channels.wecom import WeComChannel
 
-from .bots import assert_error_code_is_retried_not_delivered, bot
+from .bots import bot, send_refused
 from .receiver import Receiver, Reply
 from .samples import TITLE, alert_context, digest_context
 
@@ -61,16 +61,12 @@ def test_wecom_gets_a_markdown_message_at_its_key(receiver: Receiver) -> None:
 def test_an_error_code_in_an_http_200_is_a_failure(
     receiver: Receiver, answer: bytes, retryable: bool, retry_after: float | None
 ) -> None:
-    receiver.script(Reply(200, answer))
+    context = alert_context(hook(receiver), kind="wecom")
 
-    outcome = bot(WeComChannel).send(alert_context(hook(receiver), kind="wecom"))
-
-    assert (outcome.ok, outcome.status_code, outcome.retryable, outcome.retry_after) == (
-        False,
-        200,
-        retryable,
-        retry_after,
+    outcome = send_refused(
+        WeComChannel, receiver, context, answer, retryable=retryable, retry_after=retry_after
     )
+
     document = json.loads(answer)
     assert outcome.error == f"WeCom error {document['errcode']}: {document['errmsg']}"
 
@@ -88,23 +84,3 @@ def test_a_digest_stays_within_wecoms_4096_bytes(receiver: Receiver) -> None:
         f"另有 {20 - listed} 条预警未列出：[查看全部](https://ipsentry.example.cn/alerts?digest=9)" in content
     )
     assert content.endswith("— ipsentry 海外知识产权风险预警\n")
-
-
-def test_the_worker_retries_a_throttled_message_instead_of_counting_it_sent(
-    receiver: Receiver, registry, session_factory, fast_settings, clock, make_doc, respondent_match
-) -> None:
-    assert_error_code_is_retried_not_delivered(
-        kind="wecom",
-        target=hook(receiver),
-        secret=None,
-        refusal=THROTTLED,
-        success=OK,
-        throttled_for=60,
-        receiver=receiver,
-        registry=registry,
-        session_factory=session_factory,
-        settings=fast_settings,
-        clock=clock,
-        make_doc=make_doc,
-        respondent_match=respondent_match,
-    )

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ipsentry.alerting.channel_health import FAILURES_BEFORE_DISABLE, reenable_channel
 from ipsentry.alerting.matching import create_alerts
 from ipsentry.alerting.notices import Notice
-from ipsentry.alerting.outbox import claim_due, settle
+from ipsentry.alerting.outbox import Claim, claim_due, settle
 from ipsentry.alerting.signing import verify
 from ipsentry.alerting.worker import DeliveryWorker, WorkerStats
 from ipsentry.config.settings import Settings
@@ -33,25 +34,48 @@ MakeMatch = Callable[..., Match]
 
 
 class Setup:
-    """One enterprise watched by one subscription with one channel."""
+    """One enterprise watched by one subscription with one channel; alerts raised at the
+    clock's now, where the enterprise is named a respondent."""
 
     def __init__(
-        self, registry: Registry, session_factory: sessionmaker[Session], target: str, **channel
+        self,
+        registry: Registry,
+        session_factory: sessionmaker[Session],
+        make_doc: MakeDoc,
+        match: MakeMatch,
+        clock: Clock,
+        target: str,
+        **channel: Any,
     ) -> None:
         self.session_factory = session_factory
+        self.make_doc, self.match, self.clock = make_doc, match, clock
         self.enterprise = registry.enterprise("E1", name_zh="深圳市利世安科技有限公司")
         self.channel = registry.channel(target, name="ops hook", secret=SECRET, **channel)
         self.subscription = registry.subscription(
             "enterprise", enterprise_id=self.enterprise, channels=(self.channel,)
         )
 
-    def alert(self, make_doc: MakeDoc, match: MakeMatch, clock: Clock, n: int = 1) -> list[Alert]:
+    def alert(self, n: int = 1) -> list[Alert]:
         """``n`` alerts, each about another case."""
-        docs = [
-            make_doc(f"fr:2026-{i}", case=f"337-TA-{i}", matches=[match(self.enterprise)]) for i in range(n)
-        ]
+        return self.alert_on([(f"fr:2026-{i}", f"337-TA-{i}") for i in range(n)])
+
+    def alert_on(self, notices: list[tuple[str, str]]) -> list[Alert]:
+        """The alerts of these (document id, case) notices, each naming the enterprise."""
+        docs = [self.make_doc(doc, case=case, matches=[self.match(self.enterprise)]) for doc, case in notices]
         with transaction(self.session_factory) as session:
-            return create_alerts(session, docs, now=clock.now)
+            return create_alerts(session, docs, now=self.clock.now)
+
+    def claim(self, *, lease: float, limit: int) -> list[Claim]:
+        """What a worker claims at the clock's now, leased for ``lease`` seconds."""
+        with transaction(self.session_factory) as session:
+            return claim_due(
+                session,
+                now=self.clock.now,
+                lease_until=self.clock.now + timedelta(seconds=lease),
+                limit=limit,
+                kinds=["webhook"],
+                max_attempts=4,
+            )
 
     def delivery(self) -> Delivery:
         with self.session_factory() as session:
@@ -67,8 +91,24 @@ class Setup:
 
 
 @pytest.fixture
-def setup(registry: Registry, session_factory: sessionmaker[Session], receiver: Receiver) -> Setup:
-    return Setup(registry, session_factory, receiver.url)
+def make_setup(
+    registry: Registry,
+    session_factory: sessionmaker[Session],
+    make_doc: MakeDoc,
+    respondent_match: MakeMatch,
+    clock: Clock,
+) -> Callable[..., Setup]:
+    """A Setup whose channel sends to ``target`` (``channel``: its other columns)."""
+
+    def make(target: str, **channel: Any) -> Setup:
+        return Setup(registry, session_factory, make_doc, respondent_match, clock, target, **channel)
+
+    return make
+
+
+@pytest.fixture
+def setup(make_setup: Callable[..., Setup], receiver: Receiver) -> Setup:
+    return make_setup(f"{receiver.url}/hook")
 
 
 @pytest.fixture
@@ -77,14 +117,9 @@ def worker(session_factory: sessionmaker[Session], fast_settings: Settings, cloc
 
 
 def test_the_receiver_gets_the_alert_signed_and_the_attempt_is_logged(
-    setup: Setup,
-    worker: DeliveryWorker,
-    receiver: Receiver,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
-    clock,
+    setup: Setup, worker: DeliveryWorker, receiver: Receiver, clock: Clock
 ) -> None:
-    [alert] = setup.alert(make_doc, respondent_match, clock)
+    [alert] = setup.alert()
 
     stats = worker.run_once()
 
@@ -110,14 +145,9 @@ def test_the_receiver_gets_the_alert_signed_and_the_attempt_is_logged(
 
 
 def test_a_receiver_failing_twice_gets_the_alert_once_it_recovers(
-    setup: Setup,
-    worker: DeliveryWorker,
-    receiver: Receiver,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
-    clock,
+    setup: Setup, worker: DeliveryWorker, receiver: Receiver, clock: Clock
 ) -> None:
-    setup.alert(make_doc, respondent_match, clock)
+    setup.alert()
     receiver.script(Reply(500, b"down"), Reply(503, b"maintenance"))
 
     assert worker.run_once() == WorkerStats(claimed=1, retried=1)
@@ -144,14 +174,9 @@ def test_a_receiver_failing_twice_gets_the_alert_once_it_recovers(
 
 
 def test_retries_stop_when_the_schedule_is_exhausted(
-    setup: Setup,
-    worker: DeliveryWorker,
-    receiver: Receiver,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
-    clock,
+    setup: Setup, worker: DeliveryWorker, receiver: Receiver, clock: Clock
 ) -> None:
-    setup.alert(make_doc, respondent_match, clock)
+    setup.alert()
     receiver.default = Reply(502, b"bad gateway")
 
     totals = WorkerStats()
@@ -169,11 +194,11 @@ def test_retries_stop_when_the_schedule_is_exhausted(
 
 
 def test_a_redirecting_receiver_fails_at_once_without_being_followed(
-    setup: Setup, worker: DeliveryWorker, make_receiver, receiver: Receiver, make_doc, respondent_match, clock
+    setup: Setup, worker: DeliveryWorker, make_receiver, receiver: Receiver
 ) -> None:
     elsewhere = make_receiver()
-    receiver.script(Reply(307, b"", {"Location": elsewhere.url}))
-    setup.alert(make_doc, respondent_match, clock)
+    receiver.script(Reply(307, b"", {"Location": f"{elsewhere.url}/hook"}))
+    setup.alert()
 
     assert worker.run_once() == WorkerStats(claimed=1, failed=1)
     assert elsewhere.requests == []
@@ -181,15 +206,10 @@ def test_a_redirecting_receiver_fails_at_once_without_being_followed(
 
 
 def test_a_channel_that_keeps_failing_is_disabled_and_its_owner_told(
-    setup: Setup,
-    worker: DeliveryWorker,
-    receiver: Receiver,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
-    clock,
+    setup: Setup, worker: DeliveryWorker, receiver: Receiver, clock: Clock
 ) -> None:
     receiver.default = Reply(410, b"this hook was removed")
-    setup.alert(make_doc, respondent_match, clock, n=FAILURES_BEFORE_DISABLE + 2)
+    setup.alert(n=FAILURES_BEFORE_DISABLE + 2)
 
     stats = worker.run_once()
 
@@ -206,29 +226,20 @@ def test_a_channel_that_keeps_failing_is_disabled_and_its_owner_told(
     assert statuses == ["cancelled"] * 2 + ["failed"] * 5
 
     clock.advance(3600)
-    later = make_doc("fr:2026-later", case="337-TA-99", matches=[respondent_match(setup.enterprise)])
-    with transaction(setup.session_factory) as session:
-        assert len(create_alerts(session, [later], now=clock.now)) == 1  # still alerted…
+    assert len(setup.alert_on([("fr:2026-later", "337-TA-99")])) == 1  # still alerted…
     assert worker.run_once() == WorkerStats()  # …but nothing is queued for a disabled channel
 
 
 def test_re_enabling_a_channel_replays_what_is_still_fresh(
-    setup: Setup,
-    worker: DeliveryWorker,
-    receiver: Receiver,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
-    clock,
+    setup: Setup, worker: DeliveryWorker, receiver: Receiver, clock: Clock
 ) -> None:
     receiver.default = Reply(401, b"bad signature")
-    setup.alert(make_doc, respondent_match, clock, n=FAILURES_BEFORE_DISABLE + 1)  # 2 days before "now"
+    setup.alert(n=FAILURES_BEFORE_DISABLE + 1)  # 2 days before "now"
     worker.run_once()
     assert not setup.channel_row().enabled
     clock.advance(2 * 86400)
     # Raised while the channel was off: the alert is kept, no delivery is queued for it.
-    fresh_doc = make_doc("fr:2026-fresh", case="337-TA-99", matches=[respondent_match(setup.enterprise)])
-    with transaction(setup.session_factory) as session:
-        [fresh] = create_alerts(session, [fresh_doc], now=clock.now)
+    [fresh] = setup.alert_on([("fr:2026-fresh", "337-TA-99")])
     receiver.requests.clear()
     receiver.default = Reply(200)
 
@@ -243,23 +254,10 @@ def test_re_enabling_a_channel_replays_what_is_still_fresh(
 
 
 def test_a_send_abandoned_by_a_dead_worker_is_sent_again_after_its_lease(
-    setup: Setup,
-    worker: DeliveryWorker,
-    receiver: Receiver,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
-    clock,
+    setup: Setup, worker: DeliveryWorker, receiver: Receiver, clock: Clock
 ) -> None:
-    setup.alert(make_doc, respondent_match, clock)
-    with transaction(setup.session_factory) as session:  # a worker claims, then dies mid-send
-        claimed = claim_due(
-            session,
-            now=clock.now,
-            lease_until=clock.now + timedelta(seconds=120),
-            limit=10,
-            kinds=["webhook"],
-            max_attempts=4,
-        )
+    setup.alert()
+    claimed = setup.claim(lease=120, limit=10)  # a worker claims, then dies mid-send
     assert len(claimed) == 1 and setup.delivery().status == "sending"
 
     assert worker.run_once() == WorkerStats()  # still leased to the dead worker
@@ -272,32 +270,12 @@ def test_a_send_abandoned_by_a_dead_worker_is_sent_again_after_its_lease(
 
 
 def test_the_result_of_a_send_whose_lease_was_taken_over_is_not_recorded_as_the_outcome(
-    setup: Setup,
-    session_factory: sessionmaker[Session],
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
-    clock,
+    setup: Setup, session_factory: sessionmaker[Session], clock: Clock
 ) -> None:
-    setup.alert(make_doc, respondent_match, clock)
-    with transaction(session_factory) as session:
-        [slow] = claim_due(
-            session,
-            now=clock.now,
-            lease_until=clock.now + timedelta(seconds=1),
-            limit=1,
-            kinds=["webhook"],
-            max_attempts=4,
-        )
+    setup.alert()
+    [slow] = setup.claim(lease=1, limit=1)
     clock.advance(2)
-    with transaction(session_factory) as session:
-        [fresh] = claim_due(
-            session,
-            now=clock.now,
-            lease_until=clock.now + timedelta(seconds=60),
-            limit=1,
-            kinds=["webhook"],
-            max_attempts=4,
-        )
+    [fresh] = setup.claim(lease=60, limit=1)
     with transaction(session_factory) as session:
         late = settle(session, slow, status="failed", status_code=500, error="HTTP 500")
         current = settle(
@@ -309,21 +287,21 @@ def test_the_result_of_a_send_whose_lease_was_taken_over_is_not_recorded_as_the_
 
 
 def test_deliveries_of_kinds_this_worker_cannot_send_are_left_alone(
-    registry: Registry, session_factory, worker: DeliveryWorker, make_doc: MakeDoc, respondent_match, clock
+    make_setup: Callable[..., Setup], worker: DeliveryWorker
 ) -> None:
     # A kind a newer release may add (e-mail was one, before this version could send it).
-    sms = Setup(registry, session_factory, "+8613800000000", kind="sms")
-    sms.alert(make_doc, respondent_match, clock)
+    sms = make_setup("+8613800000000", kind="sms")
+    sms.alert()
 
     assert worker.run_once() == WorkerStats()
     assert sms.delivery().status == "pending"
 
 
 def test_the_console_channel_logs_the_alert(
-    registry: Registry, session_factory, worker: DeliveryWorker, make_doc, respondent_match, clock, caplog
+    make_setup: Callable[..., Setup], worker: DeliveryWorker, caplog: pytest.LogCaptureFixture
 ) -> None:
-    console = Setup(registry, session_factory, "-", kind="console")
-    console.alert(make_doc, respondent_match, clock)
+    console = make_setup("-", kind="console")
+    console.alert()
 
     with caplog.at_level(logging.INFO, logger="ipsentry.alerting.channels.console"):
         assert worker.run_once() == WorkerStats(claimed=1, delivered=1)
@@ -338,11 +316,9 @@ def test_concurrent_workers_send_each_delivery_once(
     session_factory: sessionmaker[Session],
     fast_settings: Settings,
     receiver: Receiver,
-    make_doc: MakeDoc,
-    respondent_match: MakeMatch,
-    clock,
+    clock: Clock,
 ) -> None:
-    setup.alert(make_doc, respondent_match, clock, n=30)
+    setup.alert(n=30)
     receiver.default = Reply(200, delay=0.01)
     workers = [DeliveryWorker(session_factory, fast_settings, clock=clock) for _ in range(3)]
     results: list[WorkerStats] = []

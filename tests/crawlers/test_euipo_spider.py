@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from ipsentry.config.settings import Settings, SourceKeys, SourceURLs
+from ipsentry.config.settings import Settings, SourceKeys
 from ipsentry.core.documents import Role
 from ipsentry.crawlers.fixture_routes_euipo import EuipoFixture
 from ipsentry.crawlers.fixture_server import FixtureServer
 from ipsentry.crawlers.runner import CrawlOutput, run_spider
+
+from .keyed_sources import settings_with_keys
 
 CLIENT_ID = "constructed-client"
 SECRET = "constructed-secret"
@@ -37,15 +39,8 @@ def euipo(fixture_server: FixtureServer) -> EuipoFixture:
 def euipo_settings(
     fixture_server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    # The credentials reach the crawl through its settings only: none in the environment.
-    monkeypatch.delenv("IPSENTRY_KEYS__EUIPO_CLIENT_ID", raising=False)
-    monkeypatch.delenv("IPSENTRY_KEYS__EUIPO_CLIENT_SECRET", raising=False)
-    return Settings(
-        environment="test",
-        data_dir=tmp_path / "var",
-        sources=SourceURLs(euipo=fixture_server.url),
-        keys=SourceKeys(euipo_client_id=CLIENT_ID, euipo_client_secret=SecretStr(SECRET)),
-    )
+    keys = SourceKeys(euipo_client_id=CLIENT_ID, euipo_client_secret=SecretStr(SECRET))
+    return settings_with_keys(monkeypatch, tmp_path, source="euipo", url=fixture_server.url, keys=keys)
 
 
 def _crawl(settings: Settings, work_dir: Path, state: dict[str, Any] | None = None) -> CrawlOutput:

@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from ipsentry.config.settings import Settings, SourceKeys, SourceURLs
+from ipsentry.config.settings import Settings, SourceKeys
 from ipsentry.core.documents import Role
 from ipsentry.crawlers.fixture_routes_uspto import DailyFile, UsptoFixture
 from ipsentry.crawlers.fixture_server import FixtureServer
 from ipsentry.crawlers.runner import CrawlOutput, run_spider
 from ipsentry.crawlers.spiders.uspto_daily import listed_files, read_day
+
+from .keyed_sources import settings_with_keys
 
 KEY = "constructed-odp-key"
 LISTING = "/api/v1/datasets/products/TRTDXFAP"
@@ -38,14 +40,8 @@ def uspto(fixture_server: FixtureServer) -> UsptoFixture:
 def uspto_settings(
     fixture_server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    # The key reaches the crawl through its settings only: none in the environment.
-    monkeypatch.delenv("IPSENTRY_KEYS__USPTO_API_KEY", raising=False)
-    return Settings(
-        environment="test",
-        data_dir=tmp_path / "var",
-        sources=SourceURLs(uspto=fixture_server.url),
-        keys=SourceKeys(uspto_api_key=SecretStr(KEY)),
-    )
+    keys = SourceKeys(uspto_api_key=SecretStr(KEY))
+    return settings_with_keys(monkeypatch, tmp_path, source="uspto", url=fixture_server.url, keys=keys)
 
 
 def _crawl(settings: Settings, work_dir: Path, state: dict[str, object] | None = None) -> CrawlOutput:

@@ -12,10 +12,11 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from ipsentry.config.settings import get_settings
 from ipsentry.core.documents import Document
 from ipsentry.core.models import CrawlRun, CrawlState
 from ipsentry.service.backfill import StepReport, UnknownKind, backfill, month_windows
+
+from .cli_environment import cli_environment
 
 SINCE, UNTIL = date(2026, 1, 1), date(2026, 2, 28)
 
@@ -131,25 +132,16 @@ def test_cli_command_draws_progress_and_summary(
 ) -> None:
     from ipsentry.cli_backfill import backfill as backfill_command
 
-    settings = context.settings
-    for name, value in {
-        "IPSENTRY_ENVIRONMENT": "test",
-        "IPSENTRY_DATA_DIR": str(settings.data_dir),
-        "IPSENTRY_DATABASE_URL": settings.resolved_database_url,
-        "IPSENTRY_SEARCH_INDEX_PATH": str(settings.resolved_index_path),
+    app = typer.Typer()
+    app.command()(backfill_command)  # as the lead registers it in ipsentry.cli
+    sources = {
         "IPSENTRY_SOURCES__FEDERAL_REGISTER": fixture_server.url,
         "IPSENTRY_SOURCES__USITC_IDS": fixture_server.url,
         "IPSENTRY_SOURCES__EDIS": fixture_server.url,
         "IPSENTRY_FEDERAL_REGISTER_MAX_RPS": "50",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    app = typer.Typer()
-    app.command()(backfill_command)  # as the lead registers it in ipsentry.cli
-    try:
+    }
+    with cli_environment(monkeypatch, context.settings, sources):
         result = CliRunner().invoke(app, ["itc337", "--since", "2026-02-01", "--until", "2026-02-28"])
-    finally:
-        get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "backfill itc337 2026-02-01 … 2026-02-28" in result.output
     for line in (

@@ -20,13 +20,15 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from ipsentry.config.settings import SourceKeys, get_settings
+from ipsentry.config.settings import SourceKeys
 from ipsentry.core.db import transaction
 from ipsentry.core.models import Alert, CrawlRun, CrawlState, Enterprise, Subscription
 from ipsentry.core.registry import Brand, EnterpriseRecord
 from ipsentry.core.registry_store import upsert_records
 from ipsentry.crawlers.fixture_routes_uspto import DailyFile, UsptoFixture
 from ipsentry.service.backfill import UnknownKind, backfill
+
+from .cli_environment import cli_environment
 
 KEY = "constructed-odp-key"
 CLIENT_ID, SECRET = "constructed-client", "constructed-secret"
@@ -230,28 +232,19 @@ def test_cli_backfill_trademark_shows_progress_and_a_summary(
 ) -> None:
     from ipsentry.cli import app
 
-    settings = context.settings
-    for name, value in {
-        "IPSENTRY_ENVIRONMENT": "test",
-        "IPSENTRY_DATA_DIR": str(settings.data_dir),
-        "IPSENTRY_DATABASE_URL": settings.resolved_database_url,
-        "IPSENTRY_SEARCH_INDEX_PATH": str(settings.resolved_index_path),
+    sources_and_keys = {
         "IPSENTRY_SOURCES__USPTO": fixture_server.url,
         "IPSENTRY_SOURCES__EUIPO": fixture_server.url,
         # As deployed: the keys in the environment, read by ipsentry's settings.
         "IPSENTRY_KEYS__USPTO_API_KEY": KEY,
         "IPSENTRY_KEYS__EUIPO_CLIENT_ID": CLIENT_ID,
         "IPSENTRY_KEYS__EUIPO_CLIENT_SECRET": SECRET,
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    try:
+    }
+    with cli_environment(monkeypatch, context.settings, sources_and_keys):
         result = CliRunner().invoke(
             app, ["backfill", "trademark", "--since", "2024-09-01", "--until", "2024-09-30"]
         )
         unknown = CliRunner().invoke(app, ["backfill", "patents", "--since", "2024-09-01"])
-    finally:
-        get_settings.cache_clear()
 
     assert result.exit_code == 0, result.output
     # The progress bars (one per source, the month and the documents received) …
