@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from ipsentry.alerting.signing import verify
@@ -23,9 +22,11 @@ from ipsentry.core.db import transaction
 from ipsentry.core.models import Alert, Channel, Delivery, Enterprise, Subscription
 from ipsentry.crawlers.fixture_routes_courtlistener import DOCKET_ID_BASE, CourtListenerFixture
 from ipsentry.crawlers.fixture_server import FixtureServer
-from ipsentry.service.context import AppContext, build_context
+from ipsentry.service.context import AppContext
 from ipsentry.service.crawl import crawl_source
 from ipsentry.service.ingest import ingest
+
+from .courtlistener_context import courtlistener_context
 
 TOKEN = "constructed-stage-token"
 SINCE = date(2024, 1, 1)
@@ -39,14 +40,8 @@ SECRET = "s3cret-for-stages"
 def context(
     settings: Settings, fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[AppContext]:
-    monkeypatch.delenv("IPSENTRY_KEYS__COURTLISTENER_TOKEN", raising=False)  # settings carry it
-    fixture_server.sources["courtlistener"].token = TOKEN
-    sources = settings.sources.model_copy(update={"courtlistener": fixture_server.url})
-    keys = settings.keys.model_copy(update={"courtlistener_token": SecretStr(TOKEN)})
-    fast = {"sources": sources, "keys": keys, "courtlistener_rate_limits": "600/minute"}
-    built = build_context(settings.model_copy(update=fast))
-    yield built
-    built.close()
+    with courtlistener_context(settings, fixture_server, monkeypatch, TOKEN) as built:
+        yield built
 
 
 def _subscriber(

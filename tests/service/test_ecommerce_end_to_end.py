@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from ipsentry.alerting.signing import verify
@@ -27,9 +26,11 @@ from ipsentry.core.models import Alert, Case, CaseEvent, Channel, Delivery, Ente
 from ipsentry.crawlers.fixture_routes_courtlistener import DOCKET_ID_BASE, CourtListenerFixture, throttle_next
 from ipsentry.crawlers.fixture_server import FixtureServer
 from ipsentry.crawlers.parsers.courtlistener import parse_search
-from ipsentry.service.context import AppContext, build_context
+from ipsentry.service.context import AppContext
 from ipsentry.service.crawl import crawl_source
 from ipsentry.service.ingest import ingest
+
+from .courtlistener_context import courtlistener_context
 
 TOKEN = "constructed-e2e-token"
 SINCE = date(2024, 1, 1)
@@ -44,15 +45,8 @@ def context(
     settings: Settings, fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[AppContext]:
     """A running ipsentry whose CourtListener is the fixture server."""
-    monkeypatch.delenv("IPSENTRY_KEYS__COURTLISTENER_TOKEN", raising=False)  # settings carry it
-    fixture_server.sources["courtlistener"].token = TOKEN
-    sources = settings.sources.model_copy(update={"courtlistener": fixture_server.url})
-    keys = settings.keys.model_copy(update={"courtlistener_token": SecretStr(TOKEN)})
-    # The fixture's quota is not the real account's: no need to wait between the test's crawls.
-    fast = {"sources": sources, "keys": keys, "courtlistener_rate_limits": "600/minute"}
-    built = build_context(settings.model_copy(update=fast))
-    yield built
-    built.close()
+    with courtlistener_context(settings, fixture_server, monkeypatch, TOKEN) as built:
+        yield built
 
 
 def _enterprise(context: AppContext, external_id: str, **fields: Any) -> int:
