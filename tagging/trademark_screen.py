@@ -18,14 +18,20 @@ those, with rapidfuzz ``ratio`` on comparison keys (``trademark_variants.compari
    that would take more probes than there are keys of feasible lengths (very long marks) score
    those few keys exhaustively instead.  Every step is exact: no pair that reaches the
    threshold is lost.
-3. Candidates are cut by length feasibility and by class overlap (class bitmasks), and scored
-   in one vectorised call (``process.cpdist``).  A key that recurs across the batch (generic
-   words such as PHONE) is looked up and scored once.  Mark lengths are looked up on several
-   threads (numpy lets go of the GIL), as ``cdist`` scores on several.
+3. Variants are hashed by matrix products (a mark's or key's character codes times weights,
+   exact in float64, see ``_DeletionIndex``), and the index is partitioned by the (x, y) a
+   variant serves, so that the probes of one kind read one partition, small enough to stay in
+   cache.  Candidates are cut by class overlap (class bitmasks) as they are found, then by
+   length feasibility and by letter counts (their L1 distance is at most the indel distance:
+   it drops over nine pairs in ten, nearly all found through halves), and scored in one call
+   (``process.cpdist``).  A key that recurs across the batch (generic words such as PHONE) is
+   looked up and scored once.  Mark lengths are looked up on several threads (numpy lets go
+   of the GIL), as ``cdist`` scores on several.
 4. Keys too short to fuzz (initials, two-character Chinese brands) are matched exactly, and
    Chinese marks are also searched for Chinese brands written inside them.
-5. The best hit per (filing, brand) becomes a candidate, all of it on arrays until the few
-   Python objects of the result are made.
+5. The best hit per (filing, brand) becomes a candidate, all of it on arrays until the
+   candidates are made, as tuples zipped from columns (gathered in C) and what a filing's or
+   an enterprise's candidates share, made once.
 
 Why these depths, and what the screen costs: ``benchmarks/trademark_screen.py`` and the
 "Trademark screen" section of ``benchmarks/README.md``.
@@ -54,7 +60,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -67,7 +73,6 @@ from ipsentry.tagging.opposition import OppositionWindow, opposition_window
 from ipsentry.tagging.trademark_variants import (
     EXACT_ONLY_KINDS,
     comparison_keys,
-    has_cjk,
     normalise_text,
     normalise_texts,
     variants_of_brands,
@@ -85,11 +90,16 @@ WHOLE_DEPTH_UP_TO = 14
 # are scored exhaustively, there being few keys that long.
 MAX_HALF_DEPTH = 2
 # Score a mark length's feasible keys exhaustively when they number fewer than this many times
-# its probes (measured: a probe costs about as much as scoring a handful of pairs).
+# its probes (measured: a probe costs about as much as scoring two pairs, but a score matrix
+# is written and read whole; factors from 1 to 8 measure alike, few lengths being concerned).
 EXHAUSTIVE_FACTOR = 8.0
 EXHAUSTIVE_CHUNK = 4_000_000  # cells of one exhaustive score matrix
 WORKERS = min(4, os.cpu_count() or 1)  # threads looking up mark lengths side by side
-_CHUNK = 1 << 20  # entries post-processed at a time while building
+# Cells (strings x characters x variants) of one hashing product while probing: OpenBLAS runs
+# a product of at most 2**18 cells on the calling thread (the screen's threads already share
+# the cores).
+PRODUCT_CELLS = 1 << 18
+LOOKUP_PROBES = 1 << 17  # probes looked up together: fewer numpy calls, temporaries in cache
 # A brand found inside a longer mark (as its words, or inside a Chinese mark) ranks a little
 # below a mark that is the brand itself.
 PART_OF_MARK_FACTOR = 0.95
@@ -101,11 +111,9 @@ DEFAULT_SKIP_STAGES = frozenset({"abandoned", "cancelled"})
 
 WHOLE, PREFIX, SUFFIX = 0, 1, 2  # tags of the indexed pieces
 _ANY_CLASS = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
-_GOLDEN = 0x9E3779B97F4A7C15
-# Polynomial hash base: odd, so its powers never vanish modulo 2**64, and large, so that every
-# character's term (code x BASE ** (rank + 1)) reaches the top bits the slots are read from.
-_BASE = 0xBF58476D1CE4E5B9
-_POWERS = [pow(_BASE, n + 1, 2**64) for n in range(128)]
+_EXACT_BITS = 53  # float64 holds every integer below 2**53 exactly
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it loses nothing modulo 2**64
+_SEED = 0x5EED  # of the hash weights: any will do, fixed so that builds are alike
 _CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _QUOTED_RE = re.compile(r"[\"“”‘’']([^\"“”‘’']{2,80})[\"“”‘’']")
 _TRANSLITERATE_RE = re.compile(r"translit\w*\s+(?:to|as)\s+(.+?)(?:\s+and\s+this|\s+which|[.;]|$)", re.I)
@@ -222,6 +230,7 @@ class _Queries:
         return len(self.keys)
 
 
+_T = TypeVar("_T")
 FOUND_BY = ("ratio", "identical", "contains")  # how a hit was found, by code
 RATIO, IDENTICAL, CONTAINS = 0, 1, 2
 
@@ -276,25 +285,51 @@ class _OwnNames:
 
 
 class _Filing:
-    """What the candidates of one document share, worked out once (the applicant's name keys
-    only when a candidate's owner check asks)."""
+    """What the candidates of one document share, worked out once: its fields of a
+    ``SquatCandidate`` (``FIELDS``), and the applicants' names for the owner check."""
 
-    def __init__(self, document: Document, mask: int, name_keys: dict[str, str]) -> None:
+    FIELDS = (
+        "document_id",
+        "serial",
+        "office",
+        "mark",
+        "applicant",
+        "applicant_country",
+        "stage",
+        "opposition",
+    )
+
+    def __init__(
+        self,
+        document: Document,
+        name_keys: dict[str, tuple[str, ...]],
+        windows: dict[tuple[str, date | None], OppositionWindow | None],
+    ) -> None:
         parties = applicants(document)
-        self.parties = parties
-        self.mask = mask  # class bits (every bit when the filing lists no class)
-        self.classes = frozenset(document.classes)
-        self.applicant = parties[0] if parties else None
-        self.opposition = opposition_window(document.jurisdiction, document.published)
-        self._name_keys = name_keys
-        self._names: list[tuple[str, Party]] | None = None
+        applicant = parties[0] if parties else None
+        # A day's filings share a few publication dates: one window each (it is immutable).
+        when = (document.jurisdiction, document.published)
+        if when not in windows:
+            windows[when] = opposition_window(*when)
+        self.fields = (
+            document.id,
+            document.native_id,
+            document.jurisdiction,
+            document.title,
+            applicant.name if applicant else None,
+            applicant.country if applicant else None,
+            document.stage,
+            windows[when],
+        )
+        self.applicant_names = applicant_names(parties, name_keys)  # (name key, party)
+        self.name_keys = frozenset([key for key, _ in self.applicant_names])
 
-    @property
-    def applicant_names(self) -> list[tuple[str, Party]]:
-        """(name key, party) of every name the applicants go by."""
-        if self._names is None:
-            self._names = applicant_names(self.parties, self._name_keys)
-        return self._names
+    def is_own(self, names: _OwnNames) -> bool:
+        """Whether the enterprise of ``names`` filed it (most often told by two set tests)."""
+        keys = self.name_keys
+        if names.strong.isdisjoint(keys) and names.weak.isdisjoint(keys):
+            return False
+        return is_own_filing(names, self.applicant_names)
 
 
 def class_mask(classes: Iterable[int]) -> np.uint64:
@@ -304,6 +339,14 @@ def class_mask(classes: Iterable[int]) -> np.uint64:
         if 1 <= nice_class <= 63:
             bits |= 1 << nice_class
     return np.uint64(bits) if bits else _ANY_CLASS
+
+
+def _class_masks(listed: Sequence[Iterable[int]]) -> np.ndarray:
+    """``class_mask`` of each list of classes, as uint64 (filings list a few thousand
+    combinations of classes: each one's mask is made once, the rest iterates in C)."""
+    keys = list(map(tuple, listed))
+    known = {classes: int(class_mask(classes)) for classes in dict.fromkeys(keys)}
+    return np.fromiter(map(known.__getitem__, keys), dtype=np.uint64, count=len(keys))
 
 
 def statement_terms(text: str) -> list[str]:
@@ -338,19 +381,22 @@ def is_own_filing(names: _OwnNames, filing_names: Iterable[tuple[str, Party]]) -
     return False
 
 
-def applicant_names(parties: Iterable[Party], cache: dict[str, str] | None = None) -> list[tuple[str, Party]]:
-    """(name key, party) of every name the applicants go by (``cache``: keys known by name, as
-    the same filers come back day after day)."""
+def applicant_names(
+    parties: Iterable[Party], cache: dict[str, tuple[str, ...]] | None = None
+) -> list[tuple[str, Party]]:
+    """(name key, party) of every name the applicants go by (``cache``: the name keys of each
+    name as written, as the same filers come back day after day)."""
     cache = {} if cache is None else cache
     found: list[tuple[str, Party]] = []
     for party in parties:
         for written in (party.name, *party.aliases):
-            for name in split_aliases(written):
-                key = cache.get(name)
-                if key is None:
-                    key = cache[name] = name_key(name)
-                if key:
-                    found.append((key, party))
+            keys = cache.get(written)
+            if keys is None:
+                keys = cache[written] = tuple(
+                    key for name in split_aliases(written) if (key := name_key(name))
+                )
+            for key in keys:
+                found.append((key, party))
     return found
 
 
@@ -470,33 +516,43 @@ def _plan(threshold: float, key_counts: dict[int, int], longest_mark: int) -> _P
     return plan
 
 
-@functools.cache
-def _weights(length: int, depth: int) -> np.ndarray:
+def _weight_matrix(ranks: np.ndarray, length: int, depth: int) -> np.ndarray:
     """(length x variants) matrix: a piece's codes times it are the hashes of its variants
-    without ``depth`` characters, one column per choice of the deleted positions."""
+    without ``depth`` characters, one column per choice of the deleted positions; the
+    character kept at rank r weighs ``ranks[r]``."""
     deletions = list(itertools.combinations(range(length), depth))
-    weights = np.zeros((length, len(deletions)), dtype=np.uint64)
+    weights = np.zeros((length, len(deletions)), dtype=np.float64)
     for column, deleted in enumerate(deletions):
         kept = [position for position in range(length) if position not in deleted]
-        for rank, position in enumerate(kept):
-            weights[position, column] = _POWERS[rank]
+        weights[kept, column] = ranks[: len(kept)]
     return weights
 
 
-def _variant_hashes(codes: np.ndarray, spec: _Spec) -> np.ndarray:
-    """(strings x variants) hashes of one spec's variants for a matrix of equal-length strings:
-    a polynomial hash of what is left (every term scaled by a power of a large odd base, so the
-    top bits the slots are read from are well spread without a mixing pass), plus a salt for
-    the tag and the length left."""
-    kind, piece, depth = spec.tag
-    left = spec.length - spec.depth
-    salt = np.uint64(
-        ((((kind * 1_000_003 + piece) * 1_000_003 + depth) * 1_000_003 + left) * _GOLDEN) % 2**64
-    )
-    with np.errstate(over="ignore"):
-        hashes = codes[:, spec.start : spec.start + spec.length] @ _weights(spec.length, spec.depth)
-        hashes += salt
-        return hashes
+def _letter_counts(strings: Sequence[str], lengths: np.ndarray | None = None) -> np.ndarray:
+    """(strings x 27) counts of the letters a..z and of every other character together, capped
+    at 255.  One character inserted or deleted changes one count by one, so the L1 distance of
+    two strings' counts is at most their indel distance, and stays so when counts are merged or
+    capped: a cheap lower bound (comparison keys are lower-case letters but for a few)."""
+    if lengths is None:
+        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    counts = np.empty((len(strings), 27), dtype=np.uint8)
+    # In blocks, whose temporaries stay in cache (and out of fresh, page-faulting memory).
+    for start in range(0, len(strings), _COUNT_BLOCK):
+        block = strings[start : start + _COUNT_BLOCK]
+        points = np.frombuffer("".join(block).encode("utf-32-le"), dtype="<u4")
+        buckets = np.repeat(
+            np.arange(0, len(block) * 27, 27, dtype=np.int64), lengths[start : start + len(block)]
+        )
+        buckets += _LETTER_BUCKET[np.minimum(points, 127)]
+        block_counts = np.bincount(buckets, minlength=len(block) * 27).reshape(len(block), 27)
+        np.minimum(block_counts, 255, out=block_counts)
+        counts[start : start + len(block)] = block_counts
+    return counts
+
+
+_COUNT_BLOCK = 4096
+_LETTER_BUCKET = np.full(128, 26, dtype=np.int64)  # by code point (127: any above)
+_LETTER_BUCKET[ord("a") : ord("z") + 1] = np.arange(26)
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -505,21 +561,45 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
 
 
+class _Part(NamedTuple):
+    """One partition of the index: views of its bitmap and slot offsets, and the shifts that
+    read a hash's bit in the bitmap, its byte, and its slot."""
+
+    bitmap: np.ndarray
+    bit_shift: np.uint64
+    byte_shift: np.uint64
+    offsets: np.ndarray  # its slots' starts in the entries, then its end
+    slot_shift: np.uint64
+
+
 class _DeletionIndex:
     """Deletion-neighbourhood index over the fuzzy comparison keys (see the module docstring).
 
-    Entries are kept in one sorted uint64 array, each a variant's hash (high bits) packed with
-    its key row (low bits); a bitmap of the hashes turns most probes away before the slot table
-    is read.  Two different variants can share a hash: that only adds a candidate, which the
-    scorer then rejects; it never loses one."""
+    A variant's hash is the dot product of its character codes with random integer weights by
+    rank, mixed by an odd multiplier.  The products are float64 matrix products (BLAS, about
+    ten times faster than numpy's integer ones) and exact: codes, weights and every partial
+    sum are integers below 2**53, so the result does not depend on the order of the additions
+    and equal variants always get equal hashes.
+
+    Entries are kept apart per tag (the (x, y) a probe was made for, see ``_Spec``): the probes
+    of one spec then read one partition's bitmap, slot table and entries, which stay in cache,
+    instead of the whole index's (measured: random reads into the whole index's 16 MiB bitmap
+    were the largest part of the look-ups' time).  Within a partition each entry is a variant's
+    hash (high bits) packed with its key row (low bits), sorted; a bitmap of the hashes turns
+    most probes away before the slot table is read.  Two different variants can share a hash:
+    that only adds a candidate, which the scorer then rejects; it never loses one."""
 
     def __init__(self, keys: Sequence[str], masks: np.ndarray, threshold: float) -> None:
         self.keys = list(keys)
         self.masks = masks
         self.threshold = threshold
         self.lengths = np.fromiter((len(k) for k in self.keys), dtype=np.int64, count=len(self.keys))
-        # The alphabet as sorted code points (a set first: numpy's unique is slow on millions).
-        self.points = np.array(sorted(map(ord, set("".join(self.keys)))), dtype=np.uint32)
+        # Character codes by code point: 1.. for the alphabet of the keys, one more for any other
+        # character (a set first: numpy's unique is slow on millions).
+        points = sorted(map(ord, set("".join(self.keys))))
+        self.alphabet = len(points)
+        self.code_of = np.full((points[-1] if points else 0) + 2, len(points) + 1, dtype=np.float64)
+        self.code_of[points] = np.arange(1, len(points) + 1)
         self.rows_by_length = {
             length: np.flatnonzero(self.lengths == length) for length in sorted(set(self.lengths.tolist()))
         }
@@ -537,81 +617,136 @@ class _DeletionIndex:
         for mark_length, partners in self.plan.partners.items():
             self.feasible[mark_length, partners] = True
         self.row_bits = max(1, (len(self.keys) - 1).bit_length())
+        self.counts = _letter_counts(self.keys)
+        # The most characters a pair of each total length may differ by (an indel distance).
+        self.max_indel = np.array(
+            [_max_indel(threshold, total) for total in range(longest_mark + longest_key + 1)]
+        )
+        # Weights small enough that no hash of a piece (at most longest_mark codes of at most
+        # the alphabet's size plus one) reaches 2**53: the float sums stay exact.
+        longest = max(longest_mark, longest_key, 1)
+        weight_bits = _EXACT_BITS - longest.bit_length() - (self.alphabet + 1).bit_length()
+        if weight_bits < 16:
+            raise ValueError("alphabet too large for exact hashing of the comparison keys")
+        ranks = np.random.default_rng(_SEED).integers(1, 1 << weight_bits, size=longest)
+        pieces = {(spec.length, spec.depth) for specs in self.plan.entries.values() for spec in specs}
+        pieces |= {(spec.length, spec.depth) for specs in self.plan.probes.values() for spec in specs}
+        self.weights = {piece: _weight_matrix(ranks.astype(np.float64), *piece) for piece in sorted(pieces)}
         self._build()
         self.last_probes = 0
         self.last_postings = 0
+        self.last_pairs = 0
+
+    def _hashes(self, codes: np.ndarray, spec: _Spec, cells: int | None = None) -> np.ndarray:
+        """(strings x variants) hashes of one spec's variants for a float matrix of codes, in
+        products of at most ``cells`` cells (strings x characters x variants) if given."""
+        pieces = codes[:, spec.start : spec.start + spec.length]
+        weights = self.weights[(spec.length, spec.depth)]
+        sums = np.empty((len(codes), weights.shape[1]), dtype=np.float64)
+        step = len(codes) if cells is None else max(1, cells // weights.size)
+        for start in range(0, len(codes), max(step, 1)):
+            np.matmul(pieces[start : start + step], weights, out=sums[start : start + step])
+        hashes = sums.view(np.uint64)  # the bits of an exact integer float: equal sums, equal bits
+        hashes *= _MIX  # spread over the top bits, which the bitmap and slots are read from
+        return hashes
 
     def _build(self) -> None:
-        # Filled in place and post-processed in chunks: a registry makes ten million entries,
-        # and whole-array temporaries of them would multiply the build's peak memory.
-        total = sum(
-            self.rows_by_length[length].size * _variant_count(specs)
-            for length, specs in self.plan.entries.items()
-        )
-        self.entries = np.empty(total, dtype=np.uint64)
-        shift = np.uint64(self.row_bits)
-        filled = 0
+        sources: dict[tuple[int, int, int], list[tuple[int, _Spec]]] = defaultdict(list)
         for length, specs in self.plan.entries.items():
-            rows = self.rows_by_length[length]
-            codes = self._codes([self.keys[i] for i in rows], length)
-            tags = rows.astype(np.uint64)[:, None]
             for spec in specs:
-                hashes = _variant_hashes(codes, spec)
+                sources[spec.tag].append((length, spec))
+        tags = sorted(sources)
+        self.partition = {tag: number for number, tag in enumerate(tags)}
+        counts = [
+            sum(
+                self.rows_by_length[length].size * math.comb(spec.length, spec.depth)
+                for length, spec in sources[tag]
+            )
+            for tag in tags
+        ]
+        # Per partition: where its entries start; its bitmap of 8 to 16 bits per entry (a probe
+        # of an absent variant passes one time in 8 to 16) and its slot table of one or two
+        # entries per slot, both a power of two in size and read from a hash's top bits.
+        starts = np.cumsum([0, *counts])
+        bitmap_bits = [min(32, count.bit_length() + 3) for count in counts]
+        slot_bits = [min(32, max(1, count.bit_length() - 1)) for count in counts]
+        bitmap_starts = np.cumsum([0, *((1 << bits) // 8 for bits in bitmap_bits)]).tolist()
+        slot_starts = np.cumsum([0, *(1 << bits for bits in slot_bits)]).tolist()
+        total = int(starts[-1])
+        self.entries = np.empty(total, dtype=np.uint64)
+        self.bitmap = np.zeros(bitmap_starts[-1], dtype=np.uint8)
+        # Slot offsets are int32 (entries stay far below 2**31); the last is the end of all.
+        self.offsets = np.empty(slot_starts[-1] + 1, dtype=np.int32)
+        self.offsets[-1] = total
+        self.parts = [
+            _Part(
+                self.bitmap[bitmap_starts[n] : bitmap_starts[n + 1]],
+                np.uint64(64 - bitmap_bits[n]),
+                np.uint64(67 - bitmap_bits[n]),
+                self.offsets[slot_starts[n] : slot_starts[n + 1] + 1],
+                np.uint64(64 - slot_bits[n]),
+            )
+            for n in range(len(tags))
+        ]
+        shift = np.uint64(self.row_bits)
+        codes_of = {
+            length: self._codes([self.keys[i] for i in self.rows_by_length[length]], length)
+            for length in self.plan.entries
+        }
+        for number, tag in enumerate(tags):
+            start = int(starts[number])
+            filled = start
+            for length, spec in sources[tag]:
+                hashes = self._hashes(codes_of[length], spec)
                 hashes >>= shift
                 hashes <<= shift
-                hashes |= tags
+                hashes |= self.rows_by_length[length].astype(np.uint64)[:, None]
                 self.entries[filled : filled + hashes.size] = hashes.reshape(-1)
                 filled += hashes.size
-        self.entries.sort()
-        hash_bits = 64 - self.row_bits
-        # About eight bitmap bits per entry: a probe of an absent variant passes one time in ~8.
-        self.bitmap_bits = min(hash_bits, max(10, int(total).bit_length() + 3))
-        self.bitmap = np.zeros((1 << self.bitmap_bits) // 8 + 1, dtype=np.uint8)
-        # One or two entries per slot; slot offsets are int32 (entries stay far below 2**31),
-        # counted in place: offsets[s + 1] counts slot s until the running sum turns counts
-        # into offsets.
-        self.slot_bits = min(hash_bits, max(8, int(total).bit_length() - 1))
-        self.offsets = np.zeros((1 << self.slot_bits) + 1, dtype=np.int32)
-        counts = self.offsets[1:]
-        for start in range(0, total, _CHUNK):
-            tops = self.entries[start : start + _CHUNK] >> shift
-            marks = tops >> np.uint64(hash_bits - self.bitmap_bits)
-            byte = marks >> np.uint64(3)
+            entries = self.entries[start:filled]
+            entries.sort()
+            part = self.parts[number]
+            marks = entries >> part.bit_shift
+            byte = (marks >> np.uint64(3)).view(np.int64)
             bit = np.left_shift(1, (marks & np.uint64(7)).astype(np.uint8)).astype(np.uint8)
             firsts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
-            self.bitmap[byte[firsts]] |= np.bitwise_or.reduceat(bit, firsts)
-            slots = (tops >> np.uint64(hash_bits - self.slot_bits)).astype(np.int64)
-            firsts = np.flatnonzero(np.concatenate(([True], slots[1:] != slots[:-1])))
-            counts[slots[firsts]] += np.diff(np.append(firsts, slots.size)).astype(np.int32)
-        np.cumsum(counts, out=counts)
+            part.bitmap[byte[firsts]] |= np.bitwise_or.reduceat(bit, firsts)
+            # The slots' starts (the last one, the partition's end, is the next one's start).
+            per_slot = np.bincount(
+                (entries >> part.slot_shift).view(np.int64), minlength=part.offsets.size - 1
+            )
+            part.offsets[0] = start
+            np.cumsum(per_slot[:-1], out=part.offsets[1:-1])
+            part.offsets[1:-1] += start
 
     @property
     def memory_bytes(self) -> int:
-        return int(self.entries.nbytes + self.bitmap.nbytes + self.offsets.nbytes + self.lengths.nbytes)
+        arrays = (self.entries, self.bitmap, self.offsets, self.lengths, self.code_of, *self.weights.values())
+        return sum(array.nbytes for array in arrays)
 
     def _codes(self, strings: Sequence[str], length: int) -> np.ndarray:
-        """Strings of one length as a matrix of character codes (1..alphabet); a character no
-        key holds gets a code of its own, so a variant keeping it meets nothing."""
+        """Strings of one length as a float matrix of character codes (1..alphabet); a
+        character no key holds gets a code of its own, so a variant keeping it meets nothing."""
         points = np.frombuffer("".join(strings).encode("utf-32-le"), dtype="<u4")
-        found = np.searchsorted(self.points, points).clip(max=max(self.points.size - 1, 0))
-        known = self.points[found] == points if self.points.size else np.zeros(points.size, bool)
-        codes = np.where(known, found + 1, self.points.size + 1).astype(np.uint64)
+        codes = self.code_of[np.minimum(points, self.code_of.size - 1)]
         return codes.reshape(len(strings), length)
 
     def candidates(self, queries: Sequence[str], query_masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(query row, key row) pairs that may reach the threshold: sharing a variant, or of
         lengths scored exhaustively and passing; of feasible lengths and overlapping classes.
         Each pair once."""
-        lengths = np.fromiter((len(q) for q in queries), dtype=np.int64, count=len(queries))
+        lengths = np.fromiter(map(len, queries), dtype=np.int64, count=len(queries))
         groups = [
             (length, rows)
             for length in range(MIN_FUZZY_LEN, self.longest_mark + 1)
             if (rows := np.flatnonzero(lengths == length)).size
         ]
+        # The costliest groups first, so that the threads finish together.
+        groups.sort(key=lambda group: -group[1].size * _variant_count(self.plan.probes.get(group[0], ())))
 
         def run(group: tuple[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, int, int]:
             length, rows = group
-            return self._group(length, rows, [queries[i] for i in rows], lengths, query_masks)
+            return self._group(length, rows, [queries[i] for i in rows], query_masks)
 
         # Mark lengths are independent, and numpy lets go of the GIL on big arrays: the
         # groups run on all cores, as the exhaustive scorer does.
@@ -622,13 +757,28 @@ class _DeletionIndex:
         if not found:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        pairs = np.sort(np.concatenate([q * len(self.keys) + k for q, k, _, _ in found]))
+        pairs = np.concatenate([q * len(self.keys) + k for q, k, _, _ in found])
+        pairs.sort()
         if pairs.size:
             pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
-        return pairs // len(self.keys), pairs % len(self.keys)
+        q, k = pairs // len(self.keys), pairs % len(self.keys)
+        self.last_pairs = int(q.size)
+        # Letter counts differing by more characters than the pair may: most pairs found through
+        # halves only (nine in ten), which scoring would reject at a larger cost.  In blocks, as
+        # each pair has 27 counts a side.
+        counts = _letter_counts(queries, lengths)
+        keep = np.empty(q.size, dtype=bool)
+        for start in range(0, q.size, _COUNT_BLOCK):
+            block_q, block_k = q[start : start + _COUNT_BLOCK], k[start : start + _COUNT_BLOCK]
+            differ = counts[block_q].astype(np.int16)
+            differ -= self.counts[block_k]
+            np.abs(differ, out=differ)
+            limit = self.max_indel[lengths[block_q] + self.lengths[block_k]]
+            np.less_equal(differ.sum(axis=1), limit, out=keep[start : start + block_q.size])
+        return q[keep], k[keep]
 
     def _group(
-        self, length: int, rows: np.ndarray, strings: list[str], lengths: np.ndarray, query_masks: np.ndarray
+        self, length: int, rows: np.ndarray, strings: list[str], query_masks: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, int, int]:
         """Candidates of the marks of one length: (query rows, key rows, probes, postings)."""
         found_q: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
@@ -638,38 +788,47 @@ class _DeletionIndex:
         if exhaustive:
             key_rows = np.concatenate([self.rows_by_length[n] for n in exhaustive])
             q, k = self._score_all(strings, rows, key_rows)
-            found_q.append(q)
-            found_k.append(k)
-        specs = self.plan.probes.get(length)
-        if specs:
-            codes = self._codes(strings, length)
-            hashes = np.concatenate([_variant_hashes(codes, spec) for spec in specs], axis=1)
-            probes = int(hashes.size)
-            q, k = self._look_up(hashes.reshape(-1), np.repeat(rows, hashes.shape[1]))
-            postings = int(q.size)
-            found_q.append(q)
-            found_k.append(k)
+            shared = (query_masks[q] & self.masks[k]) != 0
+            found_q.append(q[shared])
+            found_k.append(k[shared])
+        codes = self._codes(strings, length) if length in self.plan.probes else None
+        for spec in self.plan.probes.get(length, ()):
+            variants = math.comb(spec.length, spec.depth)
+            # Blocks of strings whose probes and their temporaries stay in the core's cache.
+            step = max(1, LOOKUP_PROBES // variants)
+            for start in range(0, rows.size, step):
+                hashes = self._hashes(codes[start : start + step], spec, PRODUCT_CELLS).reshape(-1)
+                positions, k = self._look_up(hashes, self.parts[self.partition[spec.tag]])
+                probes += hashes.size
+                postings += positions.size
+                q = rows[start + positions // variants]
+                # Classes first, on the block at hand: four postings in five share none.
+                shared = (query_masks[q] & self.masks[k]) != 0
+                found_q.append(q[shared])
+                found_k.append(k[shared])
         q, k = np.concatenate(found_q), np.concatenate(found_k)
         keep = self.feasible[length, self.lengths[k]]
-        keep &= (query_masks[q] & self.masks[k]) != 0
         return q[keep], k[keep], probes, postings
 
-    def _look_up(self, hashes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(query row, key row) of every entry whose hash equals a probe's."""
-        hash_bits = np.uint64(64 - self.row_bits)
-        tops = hashes >> np.uint64(self.row_bits)
-        marks = tops >> (hash_bits - np.uint64(self.bitmap_bits))
-        present = (self.bitmap[marks >> np.uint64(3)] >> (marks & np.uint64(7)).astype(np.uint8)) & 1
-        passed = np.flatnonzero(present)
-        tops, rows = tops[passed], rows[passed]
-        slots = (tops >> (hash_bits - np.uint64(self.slot_bits))).astype(np.int64)
-        lower = self.offsets[slots].astype(np.int64)
-        counts = self.offsets[slots + 1] - lower
-        walked = _expand(lower, counts)
-        entries = self.entries[walked]
-        same = (entries >> np.uint64(self.row_bits)) == np.repeat(tops, counts)
-        key_rows = (entries[same] & np.uint64((1 << self.row_bits) - 1)).astype(np.int64)
-        return np.repeat(rows, counts)[same], key_rows
+    def _look_up(self, hashes: np.ndarray, part: _Part) -> tuple[np.ndarray, np.ndarray]:
+        """(probe position, key row) of every entry of the partition whose hash equals a probe's.
+        (Shifted hashes are below 2**63: viewed as int64 indices, which numpy gathers faster.)"""
+        marks = (hashes >> part.bit_shift).astype(np.uint8) & np.uint8(7)
+        present = part.bitmap[(hashes >> part.byte_shift).view(np.int64)] >> marks
+        present &= np.uint8(1)
+        passed = np.flatnonzero(present.view(bool))
+        hashes = hashes[passed]
+        slots = (hashes >> part.slot_shift).view(np.int64)
+        lower = part.offsets[slots].astype(np.int64)
+        counts = part.offsets[slots + 1] - lower
+        # An entry is the probe's hash with its low bits replaced by a key row: subtracting the
+        # probe's hash with those bits cleared leaves the row, or a larger number (wrapping
+        # around below zero) for any other hash.
+        hashes &= np.uint64(~((1 << self.row_bits) - 1) & (2**64 - 1))
+        rows = self.entries[_expand(lower, counts)]
+        rows -= np.repeat(hashes, counts)
+        same = rows < np.uint64(1 << self.row_bits)
+        return np.repeat(passed, counts)[same], rows[same].view(np.int64)
 
     def _score_all(
         self, strings: list[str], rows: np.ndarray, key_rows: np.ndarray
@@ -739,7 +898,7 @@ class TrademarkScreen:
     records: list[EnterpriseRecord]
     threshold: float
     # Per brand (registry order): its enterprise, text, class bits with coordinated classes.
-    brand_enterprise: list[int]
+    brand_enterprise: np.ndarray  # int64
     brand_text: list[str]
     brand_masks: np.ndarray  # uint64 class bits (every bit for a brand of any class)
     brand_classes: list[tuple[int, ...]]  # empty = any class
@@ -754,7 +913,8 @@ class TrademarkScreen:
     skip_stages: frozenset[str] = DEFAULT_SKIP_STAGES
     stats: dict[str, int] = field(default_factory=dict)
     _own: dict[int, _OwnNames] = field(default_factory=dict, repr=False)
-    _name_keys: dict[str, str] = field(default_factory=dict, repr=False)  # filer name -> key
+    _own_keys: set[str] = field(default_factory=set, repr=False)  # every name of those in _own
+    _name_keys: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # filer -> keys
 
     @classmethod
     def build(
@@ -822,7 +982,7 @@ class TrademarkScreen:
         return cls(
             records=list(records),
             threshold=threshold,
-            brand_enterprise=brand_enterprise,
+            brand_enterprise=np.array(brand_enterprise, dtype=np.int64),
             brand_text=brand_text,
             brand_masks=brand_masks,
             brand_classes=brand_classes,
@@ -849,14 +1009,35 @@ class TrademarkScreen:
     def queries(self, documents: Sequence[Document]) -> _Queries:
         """What is screened of each document: every mark text whole, and its word sequences;
         each distinct key once per document."""
+        return self._read(documents)[0]
+
+    def _read(
+        self, documents: Iterable[Document], live_only: bool = False
+    ) -> tuple[_Queries, list[Document], np.ndarray]:
+        """What is screened of the documents (only the trademark filings of a live stage if
+        ``live_only``), the documents, and their class masks.  One pass over the documents: a
+        day's forty thousand are scattered in memory, and each pass costs as many cache misses."""
         owners: list[int] = []
         fields: list[str] = []
         texts: list[str] = []
-        for index, document in enumerate(documents):
+        docs: list[Document] = []
+        classes: list[list[int]] = []
+        trademark, skip = RiskKind.TRADEMARK, self.skip_stages
+        for document in documents:
+            if live_only and (document.kind != trademark or document.stage in skip):
+                continue
+            index = len(docs)
+            docs.append(document)
+            classes.append(document.classes)
             for field_name, text in mark_texts(document):
                 owners.append(index)
                 fields.append(field_name)
                 texts.append(text)
+        return self._queries(owners, fields, texts), docs, _class_masks(classes)
+
+    def _queries(self, owners: list[int], fields: list[str], texts: list[str]) -> _Queries:
+        """The rows of the texts (of the document ``owners``): each text whole, then its word
+        sequences; each distinct key once per document."""
         written = _Queries()
         for index, field_name, text, normalised in zip(
             owners, fields, texts, normalise_texts(texts), strict=True
@@ -865,41 +1046,47 @@ class TrademarkScreen:
             written.fields.append(field_name)
             written.texts.append(text)
             written.whole.append(True)
+            if " " not in normalised:
+                continue  # one word (most marks): no word sequences
             words = normalised.split()
+            words_field = f"{field_name} words"
             for size in range(1, min(MAX_WORDS_IN_PART, len(words) - 1) + 1):
                 for start in range(len(words) - size + 1):
                     written.documents.append(index)
-                    written.fields.append(f"{field_name} words")
+                    written.fields.append(words_field)
                     written.texts.append(" ".join(words[start : start + size]))
                     written.whole.append(False)
         queries = _Queries()
         seen: set[str] = set()
         last = -1
-        for row, key in enumerate(comparison_keys(written.texts)):
-            document = written.documents[row]
+        for document, field_name, text, key, whole in zip(
+            written.documents, written.fields, written.texts, comparison_keys(written.texts), written.whole,
+            strict=True,
+        ):  # fmt: skip
             if document != last:
                 seen, last = set(), document
             if len(key) >= 2 and key not in seen:
                 seen.add(key)
                 queries.documents.append(document)
-                queries.fields.append(written.fields[row])
-                queries.texts.append(written.texts[row])
+                queries.fields.append(field_name)
+                queries.texts.append(text)
                 queries.keys.append(key)
-                queries.whole.append(written.whole[row])
+                queries.whole.append(whole)
         return queries
 
     # -- screening ----------------------------------------------------------------------------
 
     def screen(self, documents: Iterable[Document]) -> list[SquatCandidate]:
         """Candidates for every trademark document of the batch, best first per document."""
-        docs = [d for d in documents if d.kind == RiskKind.TRADEMARK and d.stage not in self.skip_stages]
-        if not docs:
-            return []
         with _bulk_allocation():
-            queries = self.queries(docs)
-            masks = self._document_masks(docs)
+            queries, docs, masks = self._read(documents, live_only=True)
+            if not docs:
+                return []
             hits = self._fuzzy_hits(queries, masks) + self._exact_hits(queries)
-            return self._candidates(docs, masks, queries, hits)
+            candidates = self._candidates(docs, masks, queries, hits)
+            # Freed before the collector resumes, which would otherwise go through them once.
+            del queries, hits
+        return candidates
 
     def fuzzy_pairs(self, documents: Sequence[Document]) -> set[tuple[int, str, str]]:
         """(document index, query key, brand key) of every fuzzy hit before class and owner
@@ -914,29 +1101,26 @@ class TrademarkScreen:
 
     @staticmethod
     def _document_masks(documents: Sequence[Document]) -> np.ndarray:
-        masks = (int(class_mask(d.classes)) for d in documents)
-        return np.fromiter(masks, dtype=np.uint64, count=len(documents))
+        return _class_masks([document.classes for document in documents])
 
     def _fuzzy_hits(self, queries: _Queries, doc_masks: np.ndarray) -> _Hits:
         """Scored pairs of query rows and fuzzy keys of a class the query's filing lists.  Each
         distinct key is looked up and scored once for the batch (generic words such as PHONE
         recur in hundreds of marks), with the classes of all filings that hold it."""
-        distinct: dict[str, int] = {}
-        slot = np.fromiter(
-            (distinct.setdefault(key, len(distinct)) for key in queries.keys),
-            dtype=np.int64,
-            count=len(queries),
-        )
+        distinct = dict(zip(dict.fromkeys(queries.keys), itertools.count()))
+        slot = np.fromiter(map(distinct.__getitem__, queries.keys), dtype=np.int64, count=len(queries))
         row_masks = doc_masks[np.asarray(queries.documents, dtype=np.int64)]
         key_masks = np.zeros(len(distinct), dtype=np.uint64)
         np.bitwise_or.at(key_masks, slot, row_masks)
         keys = list(distinct)
         found, key_rows = self.index.candidates(keys, key_masks)
         self.stats["queries"] = len(queries)
-        self.stats["fuzzy_queries"] = sum(1 for k in queries.keys if len(k) >= MIN_FUZZY_LEN)
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        self.stats["fuzzy_queries"] = int((lengths[slot] >= MIN_FUZZY_LEN).sum())
         self.stats["distinct_keys"] = len(keys)
         self.stats["probes"] = self.index.last_probes
         self.stats["postings"] = self.index.last_postings
+        self.stats["index_pairs"] = self.index.last_pairs
         self.stats["candidate_pairs"] = int(found.size)
         empty = _Hits.of([], [], [], [], [])
         if found.size == 0:
@@ -964,30 +1148,29 @@ class TrademarkScreen:
         return _Hits(rows, key_rows, exact, similarity, np.full(rows.size, RATIO, dtype=np.int8))
 
     def _exact_hits(self, queries: _Queries) -> _Hits:
-        rows: list[int] = []
-        fuzzy_rows: list[int] = []
-        exact_rows: list[int] = []
-        found_by: list[int] = []
+        """Whole texts identical to an exact-only key, then Chinese brands written inside
+        Chinese marks, each in row order (the order breaks ties between equal scores)."""
         exact, fuzzy = self.exact.rows, self.fuzzy.rows
-        for row, (key, whole) in enumerate(zip(queries.keys, queries.whole, strict=True)):
-            if not whole:
-                continue
-            if key in exact:
-                rows.append(row)
-                fuzzy_rows.append(-1)
-                exact_rows.append(exact[key])
-                found_by.append(IDENTICAL)
-            if has_cjk(key):
-                # Chinese marks carry no spaces: look for Chinese brands written inside them.
-                for run in _CJK_RUN_RE.findall(key):
-                    for size in range(2, min(len(run), len(key) - 1) + 1):
-                        for start in range(len(run) - size + 1):
-                            part = run[start : start + size]
-                            if part in exact or part in fuzzy:
-                                rows.append(row)
-                                fuzzy_rows.append(fuzzy.get(part, -1))
-                                exact_rows.append(exact.get(part, -1))
-                                found_by.append(CONTAINS)
+        whole = list(itertools.compress(range(len(queries)), queries.whole))
+        keys = _gather(queries.keys, whole)
+        # Iterations in C where they can be: most keys are neither exact-only nor Chinese.
+        identical = [(row, exact[key]) for row, key in zip(whole, keys, strict=True) if key in exact]
+        rows = [row for row, _ in identical]
+        fuzzy_rows = [-1] * len(identical)
+        exact_rows = [key_row for _, key_row in identical]
+        found_by = [IDENTICAL] * len(identical)
+        for row in itertools.compress(whole, map(operator.not_, map(str.isascii, keys))):
+            key = queries.keys[row]
+            # Chinese marks carry no spaces: look for Chinese brands written inside them.
+            for run in _CJK_RUN_RE.findall(key):
+                for size in range(2, min(len(run), len(key) - 1) + 1):
+                    for start in range(len(run) - size + 1):
+                        part = run[start : start + size]
+                        if part in exact or part in fuzzy:
+                            rows.append(row)
+                            fuzzy_rows.append(fuzzy.get(part, -1))
+                            exact_rows.append(exact.get(part, -1))
+                            found_by.append(CONTAINS)
         return _Hits.of(rows, fuzzy_rows, exact_rows, [1.0] * len(rows), found_by)
 
     def _candidates(
@@ -1013,21 +1196,66 @@ class TrademarkScreen:
         pair = document[order] * len(self.brand_text) + brand[order]
         best = order[np.concatenate(([True], pair[1:] != pair[:-1]))] if pair.size else order
         best = best[np.lexsort((brand[best], -score[best], document[best]))]
-        candidates: list[SquatCandidate] = []
-        filings: dict[int, _Filing] = {}
+        hit, brand, document = hit[best], brand[best], document[best]
+        # Classes both list, as bits: none when either lists any class (the brand none, or the
+        # filing none of 1..63, whose mask is then every bit).
+        brand_bits, doc_bits = self.brand_masks[brand], doc_masks[document]
+        shared = np.where(
+            (brand_bits == _ANY_CLASS) | (doc_bits == _ANY_CLASS), np.uint64(0), brand_bits & doc_bits
+        )
         if len(self._name_keys) > MAX_REMEMBERED_FILERS:
             self._name_keys.clear()
-        for d, b, h, v, sc in zip(
-            document[best].tolist(), brand[best].tolist(), hit[best].tolist(), variant[best].tolist(),
-            score[best].tolist(), strict=True,
-        ):  # fmt: skip
-            filing = filings.get(d)
-            if filing is None:
-                filing = filings[d] = _Filing(docs[d], int(doc_masks[d]), self._name_keys)
-            if is_own_filing(self.own_names(self.brand_enterprise[b]), filing.applicant_names):
-                continue  # the enterprise's own filing (or a listed subsidiary's)
-            candidates.append(self._candidate(docs[d], filing, queries, hits, h, b, v, sc))
-        return candidates
+        # What the candidates of a filing, of an enterprise share is made once, the owner check
+        # done, and the candidates made from columns (gathered in C) zipped into tuples: a
+        # screening day makes tens of thousands of candidates.
+        documents, document_at = np.unique(document, return_inverse=True)
+        windows: dict[tuple[str, date | None], OppositionWindow | None] = {}
+        filings = [_Filing(docs[d], self._name_keys, windows) for d in documents.tolist()]
+        enterprise = self.brand_enterprise[brand]
+        for e in np.unique(enterprise).tolist():
+            self.own_names(e)
+        # Only a filer going by some enterprise's name can be an owner: the rest, nearly all, are
+        # told apart by one set test per filing.
+        own_keys = self._own_keys
+        suspect = np.array([not own_keys.isdisjoint(f.name_keys) for f in filings], dtype=bool)
+        mine = np.zeros(hit.size, dtype=bool)
+        for at in np.flatnonzero(suspect[document_at]).tolist():
+            mine[at] = filings[document_at[at]].is_own(self._own[int(enterprise[at])])
+        if mine.any():  # the enterprise's own filing (or a listed subsidiary's)
+            theirs = ~mine
+            hit, brand, best, document_at, enterprise, shared = (
+                column[theirs] for column in (hit, brand, best, document_at, enterprise, shared)
+            )
+        if not hit.size:
+            return []
+        enterprises, enterprise_at = np.unique(enterprise, return_inverse=True)
+        records = [self.records[e] for e in enterprises.tolist()]
+        filing_rows, enterprise_rows = document_at.tolist(), enterprise_at.tolist()
+        rows, brands, variants = hits.rows[hit].tolist(), brand.tolist(), variant[best].tolist()
+        columns: dict[str, Sequence[object]] = {
+            name: _gather(column, filing_rows)
+            for name, column in zip(
+                _Filing.FIELDS, zip(*(f.fields for f in filings), strict=True), strict=True
+            )
+        }
+        columns |= {
+            "matched_field": _gather(queries.fields, rows),
+            "matched_text": _gather(queries.texts, rows),
+            "enterprise_index": _gather(enterprises.tolist(), enterprise_rows),
+            "enterprise_id": _gather([r.id for r in records], enterprise_rows),
+            "enterprise_external_id": _gather([r.external_id for r in records], enterprise_rows),
+            "enterprise_name": _gather([r.display_name for r in records], enterprise_rows),
+            "brand": _gather(self.brand_text, brands),
+            "variant": _gather(self.variant_text, variants),
+            "variant_kind": _gather(self.variant_kind, variants),
+            "found_by": _gather(FOUND_BY, hits.found_by[hit].tolist()),
+            "similarity": _rounded(hits.similarity[hit]),
+            "score": _rounded(score[best]),
+            "overlapping_classes": _class_lists(shared),
+            "brand_classes": _gather(self.brand_classes, brands),
+        }
+        make = functools.partial(tuple.__new__, SquatCandidate)
+        return list(map(make, zip(*(columns[name] for name in SquatCandidate._fields), strict=True)))
 
     def own_names(self, enterprise_index: int) -> _OwnNames:
         """The enterprise's name keys, derived on first use: only enterprises with a candidate
@@ -1035,48 +1263,8 @@ class TrademarkScreen:
         names = self._own.get(enterprise_index)
         if names is None:
             names = self._own[enterprise_index] = own_names(self.records[enterprise_index])
+            self._own_keys.update(names.strong, names.weak)
         return names
-
-    def _candidate(
-        self,
-        document: Document,
-        filing: _Filing,
-        queries: _Queries,
-        hits: _Hits,
-        hit: int,
-        brand_index: int,
-        variant_id: int,
-        score: float,
-    ) -> SquatCandidate:
-        enterprise_index = self.brand_enterprise[brand_index]
-        record = self.records[enterprise_index]
-        brand_classes = self.brand_classes[brand_index]
-        applicant = filing.applicant
-        row = int(hits.rows[hit])
-        return SquatCandidate(
-            document_id=document.id,
-            serial=document.native_id,
-            office=document.jurisdiction,
-            mark=document.title,
-            matched_field=queries.fields[row],
-            matched_text=queries.texts[row],
-            applicant=applicant.name if applicant else None,
-            applicant_country=applicant.country if applicant else None,
-            enterprise_index=enterprise_index,
-            enterprise_id=record.id,
-            enterprise_external_id=record.external_id,
-            enterprise_name=record.display_name,
-            brand=self.brand_text[brand_index],
-            variant=self.variant_text[variant_id],
-            variant_kind=self.variant_kind[variant_id],
-            found_by=FOUND_BY[int(hits.found_by[hit])],
-            similarity=round(float(hits.similarity[hit]), 4),
-            score=round(score, 4),
-            overlapping_classes=tuple(c for c in brand_classes if c in filing.classes),
-            brand_classes=brand_classes,
-            stage=document.stage,
-            opposition=filing.opposition,
-        )
 
 
 def _variants_of(table: _Table, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1087,11 +1275,30 @@ def _variants_of(table: _Table, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.repeat(hit, counts), table.ids[_expand(lower, counts)].astype(np.int64)
 
 
-def _pick(items: Sequence[str], rows: np.ndarray) -> Sequence[str]:
-    # operator.itemgetter gathers in C: several times faster than a comprehension for millions.
-    if rows.size <= 1:
-        return [items[int(row)] for row in rows]
-    return operator.itemgetter(*rows.tolist())(items)  # type: ignore[no-any-return]
+def _gather(items: Sequence[_T], indices: list[int]) -> Sequence[_T]:
+    """``[items[i] for i in indices]``, gathered in C (operator.itemgetter: several times
+    faster than a comprehension)."""
+    if len(indices) <= 1:
+        return [items[i] for i in indices]
+    return operator.itemgetter(*indices)(items)  # type: ignore[no-any-return]
+
+
+def _rounded(values: np.ndarray) -> Sequence[float]:
+    """Python's ``round(value, 4)`` of each value (numpy rounds some halves otherwise), worked
+    out once per distinct value: similarities are ratios of small numbers, with few values."""
+    distinct, at = np.unique(values, return_inverse=True)
+    return _gather([round(value, 4) for value in distinct.tolist()], at.tolist())
+
+
+def _class_lists(bits: np.ndarray) -> Sequence[tuple[int, ...]]:
+    """The classes of each class bitmask, in order, worked out once per distinct mask."""
+    distinct, at = np.unique(bits, return_inverse=True)
+    lists = [tuple(c for c in range(1, 64) if mask >> c & 1) for mask in distinct.tolist()]
+    return _gather(lists, at.tolist())
+
+
+def _pick(items: Sequence[_T], rows: np.ndarray) -> Sequence[_T]:
+    return _gather(items, rows.tolist())
 
 
 def _plain_key(text: str) -> str:
@@ -1106,15 +1313,16 @@ def mark_texts(document: Document) -> list[tuple[str, str]]:
     """(field, text) pairs a filing is screened by: its mark, pseudo-marks, and the terms of its
     translation and transliteration statements."""
     texts: list[tuple[str, str]] = []
-    mark = document.extra.get("mark_text")
+    get = document.extra.get  # once: a day's screening reads forty thousand filings
+    mark = get("mark_text")
     if mark is None and not document.title.startswith("("):
         mark = document.title  # parsers other than USPTO's put the mark in the title
     if mark:
         texts.append(("mark", mark))
-    for pseudo in document.extra.get("pseudo_mark") or []:
+    for pseudo in get("pseudo_mark") or ():
         texts.append(("pseudo_mark", pseudo))
     for field_name in ("transliteration", "translation"):
-        for statement in document.extra.get(field_name) or []:
+        for statement in get(field_name) or ():
             texts.extend((field_name, term) for term in statement_terms(statement))
     return texts
 

@@ -310,3 +310,107 @@ def test_the_index_finds_every_pair_exhaustive_scoring_finds(threshold: float) -
         expected |= {(queries.documents[row], key, choices[i]) for i in np.flatnonzero(scores)}
     assert len(expected) > 100  # the data does exercise the screen
     assert screen.fuzzy_pairs(documents) == expected
+
+
+def _filing(number: int, mark: str, classes: list[int], applicant: str | None = None) -> Document:
+    parties = [Party(name=applicant, role=Role.APPLICANT, country="CN")] if applicant else []
+    return Document(
+        id=f"t:{number}",
+        source="test",
+        kind=RiskKind.TRADEMARK,
+        native_id=str(number),
+        title=mark,
+        stage="new_application",
+        classes=classes,
+        parties=parties,
+        extra={"mark_text": mark},
+    )
+
+
+def test_own_filings_are_left_out_of_a_mixed_batch() -> None:
+    """Owner checks per (filing, enterprise), in a batch mixing own and third-party filings."""
+    owner = _enterprise([Brand(text="Suveneer", classes=[16])], names_en=["Suveneer Paper Co., Ltd."])
+    other = _enterprise([Brand(text="Suveneer", classes=[16])], names_en=["Other Paper Co., Ltd."], id=8)
+    screen = TrademarkScreen.build([owner, other])
+    batch = [
+        _filing(1, "SUVENEER", [16], "SUVENEER PAPER CO LTD"),  # the first enterprise's own
+        _filing(2, "SUVENEER", [16], "Squatter LLC"),
+        _filing(3, "SOUVENEER", [16], "Other Paper Co., Ltd."),  # the second one's own
+    ]
+    found = [(c.document_id, c.enterprise_id) for c in screen.screen(batch)]
+    assert found == [("t:1", 8), ("t:2", 7), ("t:2", 8), ("t:3", 7)]
+
+
+def test_a_filing_without_classes_overlaps_no_class() -> None:
+    screen = TrademarkScreen.build([_enterprise([Brand(text="Suveneer", classes=[16, 9])])])
+    [candidate] = screen.screen([_filing(1, "SUVENEER", [], "Squatter LLC")])
+    assert candidate.overlapping_classes == () and candidate.brand_classes == (9, 16)
+    assert "filing lists no class" in candidate.reasons
+    [listed] = screen.screen([_filing(2, "SUVENEER", [25, 16, 9], "Squatter LLC")])
+    assert listed.overlapping_classes == (9, 16)
+
+
+def test_a_batch_finds_what_its_filings_find_one_by_one() -> None:
+    """Keys shared across a batch are looked up once; nothing else depends on the batch."""
+    rng = random.Random(11)
+    brands = [
+        Brand(text=_syllable_name(rng, rng.randint(2, 6)), classes=[rng.choice((9, 25))]) for _ in range(300)
+    ]
+    records = [EnterpriseRecord(id=i + 1, external_id=f"E{i}", brands=[b]) for i, b in enumerate(brands)]
+    marks = [_perturbed(rng, rng.choice(brands).text) for _ in range(120)]
+    marks += [f"{rng.choice(brands).text} {rng.choice(('PHONE', 'TECH'))}" for _ in range(40)]
+    batch = [_filing(n, mark, [rng.choice((9, 25))], f"Filer {n % 7} LLC") for n, mark in enumerate(marks)]
+    screen = TrademarkScreen.build(records)
+    together = screen.screen(batch)
+    assert len(together) > 50
+    assert together == [c for document in batch for c in screen.screen([document])]
+
+
+def _hanzi_name(rng: random.Random, size: int) -> str:
+    return "".join(
+        rng.choice("华为小米美的格力海尔联想百度阿里腾讯京东网易大疆比亚迪长城吉利") for _ in range(size)
+    )
+
+
+def test_the_index_is_exact_on_chinese_keys() -> None:
+    """Keys of Chinese characters (a large alphabet: the hashes' exactness bound) and their
+    pinyin, against exhaustive scoring."""
+    rng = random.Random(5)
+    brands = [Brand(text=_hanzi_name(rng, rng.randint(4, 7)), classes=[9]) for _ in range(200)]
+    records = [EnterpriseRecord(id=i + 1, external_id=f"E{i}", brands=[b]) for i, b in enumerate(brands)]
+    marks = []
+    for _ in range(150):
+        chars = list(rng.choice(brands).text)
+        chars[rng.randrange(len(chars))] = _hanzi_name(rng, rng.choice((0, 1, 2)))
+        marks.append("".join(chars))
+    documents = [_filing(n, mark, [9]) for n, mark in enumerate(marks)]
+    screen = TrademarkScreen.build(records)
+    queries = screen.queries(documents)
+    expected = set()
+    for row, key in enumerate(queries.keys):
+        if len(key) >= 4:
+            scores = process.cdist([key], screen.index.keys, scorer=fuzz.ratio, score_cutoff=85 - 1e-9)[0]
+            expected |= {(queries.documents[row], key, screen.index.keys[i]) for i in np.flatnonzero(scores)}
+    assert len(expected) > 50
+    assert screen.fuzzy_pairs(documents) == expected
+
+
+def test_letter_counts_bound_the_indel_distance() -> None:
+    """The pre-scoring filter drops a pair only when the L1 distance of the letter counts, a
+    lower bound of the indel distance, exceeds what the threshold allows."""
+    from rapidfuzz.distance import Indel
+
+    from ipsentry.tagging.trademark_screen import _letter_counts
+
+    rng = random.Random(3)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0华为é"
+    strings = [
+        "".join(rng.choice(alphabet[: rng.randint(3, 31)]) for _ in range(rng.randint(0, 30)))
+        for _ in range(400)
+    ]
+    strings.append("a" * 300)  # counts are capped at 255
+    counts = _letter_counts(strings).astype(np.int64)
+    for _ in range(4000):
+        i, j = rng.randrange(len(strings)), rng.randrange(len(strings))
+        assert np.abs(counts[i] - counts[j]).sum() <= Indel.distance(strings[i], strings[j])
+    assert counts[-1].tolist() == [255] + [0] * 26
