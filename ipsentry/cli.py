@@ -289,12 +289,15 @@ def _serve_demo(context, host: str, port: int, report) -> None:  # type: ignore[
     from ipsentry.service.demo import DEMO_ADMIN
 
     base = f"http://{host}:{port}"
+    # soft_wrap: never break a password, key or command over lines (a pipe is 80 columns wide).
     console.print(
-        f"\n控制台 console: {base}/login  user [bold]{DEMO_ADMIN}[/]  password [bold]{report.password}[/]"
+        f"\n控制台 console: {base}/login  user [bold]{DEMO_ADMIN}[/]  password [bold]{report.password}[/]",
+        soft_wrap=True,
     )
-    console.print(f"API: {base}/openapi.json  key (shown once): [bold]{report.api_key}[/]")
+    console.print(f"API: {base}/openapi.json  key (shown once): [bold]{report.api_key}[/]", soft_wrap=True)
     console.print(
-        f"try: curl -H 'Authorization: Bearer {report.api_key}' '{base}/api/v1/documents?q=exclusion'"
+        f"try: curl -H 'Authorization: Bearer {report.api_key}' '{base}/api/v1/documents?q=exclusion'",
+        soft_wrap=True,
     )
     console.print("Ctrl-C to stop.")
     uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
