@@ -30,11 +30,28 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from ipsentry.core.documents import Document, Match, Party, RiskKind
+from ipsentry.core.registry import EnterpriseRecord
 from ipsentry.core.registry_io import read_registry_file
 from ipsentry.crawlers.parsers.federal_register import document_from_record
 from ipsentry.tagging.matcher import EnterpriseMatcher
 
 err = Console(stderr=True)
+
+
+def registry_or_exit(registry: Path) -> list[EnterpriseRecord]:
+    """The enterprises of a registry file; each unreadable row said on stderr, and exit code 2
+    when the file cannot be read or holds no enterprise at all."""
+    try:
+        records, problems = read_registry_file(registry)
+    except (OSError, ValueError) as error:
+        err.print(f"[red]{registry.name}:[/] {error}")
+        raise typer.Exit(2) from error
+    for problem in problems:
+        err.print(f"[yellow]{registry.name} row {problem.row}:[/] {problem.reason}")
+    if not records:
+        err.print(f"[red]{registry.name}:[/] no enterprise could be read")
+        raise typer.Exit(2)
+    return records
 
 
 class InputError(ValueError):
@@ -50,16 +67,7 @@ def tag(
     ],
 ) -> None:
     """Tag documents against a registry file; print one JSON line per document."""
-    try:
-        records, problems = read_registry_file(registry)
-    except ValueError as error:
-        err.print(f"[red]{registry.name}:[/] {error}")
-        raise typer.Exit(2) from error
-    for problem in problems:
-        err.print(f"[yellow]{registry.name} row {problem.row}:[/] {problem.reason}")
-    if not records:
-        err.print(f"[red]{registry.name}:[/] no enterprise could be read")
-        raise typer.Exit(2)
+    records = registry_or_exit(registry)
     try:
         rows = read_input(input)
     except InputError as error:

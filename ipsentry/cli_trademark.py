@@ -31,8 +31,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ipsentry.cli_tag import registry_or_exit
 from ipsentry.core.documents import Document
-from ipsentry.core.registry_io import read_registry_file
 from ipsentry.crawlers.parsers.base import ParseProblem
 from ipsentry.crawlers.parsers.euipo import parse_search
 from ipsentry.crawlers.parsers.uspto_daily import iter_case_files, merge_same_serial
@@ -67,16 +67,7 @@ def screen(
     ] = False,
 ) -> None:
     """Print the squatting candidates of trademark filings as JSON lines."""
-    try:
-        records, problems = read_registry_file(registry)
-    except (OSError, ValueError) as error:
-        err.print(f"[red]{registry.name}:[/] {error}")
-        raise typer.Exit(2) from error
-    for problem in problems:
-        err.print(f"[yellow]{registry.name} row {problem.row}:[/] {problem.reason}")
-    if not records:
-        err.print(f"[red]{registry.name}:[/] no enterprise could be read")
-        raise typer.Exit(2)
+    records = registry_or_exit(registry)
     screener = TrademarkScreen.build(records, threshold=threshold)
     failed = False
     for path in files:
