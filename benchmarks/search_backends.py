@@ -1,8 +1,10 @@
-"""The embedded index and OpenSearch side by side: ingest rate and search latency at each size,
-then percolation of crawled batches against many saved searches.
+"""The embedded indices (SQLite FTS5 and tantivy) and OpenSearch side by side: ingest rate and
+search latency at each size, then percolation of crawled batches against many saved searches.
 
     python benchmarks/search_backends.py --sizes 100000,1000000 --opensearch-url http://127.0.0.1:9201
     python benchmarks/search_backends.py --quick        # a small run (make bench)
+    python benchmarks/search_backends.py --sizes 1000000 --skip-opensearch --saved-searches 0 \
+        --embedded-index /tmp/bench.sqlite --tantivy-index /tmp/bench.tantivy   # kept for reruns
 
 Per size and backend: ingest in batches of --batch documents (documents/s, the upsert path the
 crawler uses, refreshing once at the end on OpenSearch), then p50/p95 latency of keyword queries
@@ -35,6 +37,7 @@ from ipsentry.search.index import DocumentIndex, SearchRequest
 from ipsentry.search.opensearch_index import OpenSearchDocumentIndex, opensearch_client
 from ipsentry.search.percolate import PercolatorMatcher, SavedSearch, saved_search_entries
 from ipsentry.search.sqlite_index import SqliteDocumentIndex
+from ipsentry.search.tantivy_index import TantivyDocumentIndex
 
 FILTERS = {
     "kinds": ["itc337"],
@@ -168,7 +171,8 @@ def main() -> None:
     )
     parser.add_argument("--percolate-size", type=int, default=1000, help="documents per percolated batch")
     parser.add_argument("--percolate-batches", type=int, default=3, help="batches percolated")
-    parser.add_argument("--skip-embedded", action="store_true")
+    parser.add_argument("--skip-embedded", action="store_true", help="no SQLite FTS5 index")
+    parser.add_argument("--skip-tantivy", action="store_true", help="no tantivy index")
     parser.add_argument("--skip-opensearch", action="store_true", help="the embedded backend only")
     parser.add_argument(
         "--embedded-index",
@@ -177,14 +181,19 @@ def main() -> None:
         "corpus is searched as it is, so a 1,000,000-document run need not ingest again",
     )
     parser.add_argument(
+        "--tantivy-index",
+        type=Path,
+        help="keep the tantivy index in this directory (one size only), as --embedded-index does",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="a small run: 2,000 documents, 500 saved searches"
     )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.rounds, args.saved_searches, args.percolate_batches = "2000", 5, 500, 1
     sizes = [int(size) for size in args.sizes.split(",")]
-    if args.embedded_index is not None and len(sizes) > 1:
-        parser.error("--embedded-index keeps one corpus: give one size")
+    if (args.embedded_index or args.tantivy_index) is not None and len(sizes) > 1:
+        parser.error("--embedded-index and --tantivy-index keep one corpus: give one size")
 
     print(
         "| backend | documents | ingest docs/s | "
@@ -193,14 +202,19 @@ def main() -> None:
     )
     print("|---|---|---|" + "---|" * len(QUERIES))
     for size in sizes:
+        embedded: list[tuple[str, Callable[[Path], DocumentIndex], Path | None]] = []
         if not args.skip_embedded:
+            embedded.append(("embedded (SQLite FTS5)", SqliteDocumentIndex, args.embedded_index))
+        if not args.skip_tantivy:
+            embedded.append(("embedded (tantivy)", TantivyDocumentIndex, args.tantivy_index))
+        for name, open_embedded, kept_path in embedded:
             with tempfile.TemporaryDirectory() as directory:
-                embedded = SqliteDocumentIndex(args.embedded_index or Path(directory) / "bench.sqlite")
+                index = open_embedded(kept_path or Path(directory) / "bench")
                 # A kept index holding the corpus already is searched as it is (rate 0: not measured).
-                kept = args.embedded_index is not None and embedded.count() == size
-                rate = 0.0 if kept else ingest(embedded, size, args.batch, lambda: None)
-                report("embedded (SQLite FTS5)", size, rate, embedded, args.rounds)
-                embedded.close()
+                kept = kept_path is not None and index.count() == size
+                rate = 0.0 if kept else ingest(index, size, args.batch, lambda: None)
+                report(name, size, rate, index, args.rounds)
+                index.close()
         if args.skip_opensearch:
             continue
         cluster = opensearch_index(args.opensearch_url)

@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("./var")
     database_url: str | None = None
-    search_backend: Literal["sqlite", "elasticsearch", "opensearch"] = "sqlite"
+    # Embedded (no server): "sqlite" (SQLite FTS5, the default) or "tantivy" (faster at a million
+    # documents and more); cluster: "elasticsearch" or "opensearch".
+    search_backend: Literal["sqlite", "tantivy", "elasticsearch", "opensearch"] = "sqlite"
     search_index_path: Path | None = None
     # Elasticsearch / OpenSearch: one URL or several, comma-separated (http:// or https://).
     search_url: str | None = None
@@ -121,7 +123,9 @@ class Settings(BaseSettings):
 
     @property
     def resolved_index_path(self) -> Path:
-        return self.search_index_path or (self.data_dir / "documents.sqlite")
+        """The embedded index: a SQLite file, or a directory for tantivy."""
+        default = "documents.tantivy" if self.search_backend == "tantivy" else "documents.sqlite"
+        return self.search_index_path or (self.data_dir / default)
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -170,17 +170,31 @@ def parse(
 @app.command()
 def reindex(
     delete_old: Annotated[bool, typer.Option(help="delete the previous index version afterwards")] = False,
+    from_index: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-index",
+            help="copy every document of this embedded index (a SQLite file or a tantivy directory) "
+            "into the configured index: how to move to tantivy or to a cluster",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the cluster index (Elasticsearch/OpenSearch) after a mapping change and move the
-    alias to it in one step."""
+    alias to it in one step; or, with --from-index, fill the configured index from another."""
     settings = get_settings()
-    if settings.search_backend == "sqlite":
-        err.print("the embedded index needs no reindex (IPSENTRY_SEARCH_BACKEND is sqlite)")
+    if from_index is not None:
+        _copy_index(settings, from_index)
+    elif settings.search_backend in ("sqlite", "tantivy"):
+        err.print(
+            f"the embedded index needs no reindex (IPSENTRY_SEARCH_BACKEND is {settings.search_backend}); "
+            "--from-index copies another index into it"
+        )
         raise typer.Exit(2)
-    from ipsentry.search.reindex import reindex as reindex_cluster
+    else:
+        from ipsentry.search.reindex import reindex as reindex_cluster
 
-    console.print(f"now serving from {reindex_cluster(settings, delete_old=delete_old)}")
-    # The rebuilt saved-search index is completed from the subscriptions table (the record).
+        console.print(f"now serving from {reindex_cluster(settings, delete_old=delete_old)}")
+    # The saved-search registrations are completed from the subscriptions table (the record).
     context = _context(settings)
     try:
         report = context.sync_saved_searches()
@@ -189,6 +203,43 @@ def reindex(
     console.print(
         f"saved searches: {len(report.registered)} registered, {len(report.removed)} removed, "
         f"{len(report.refused)} refused"
+    )
+
+
+def _copy_index(settings: Settings, source_path: Path) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ipsentry.search.factory import open_index
+    from ipsentry.search.reindex import copy_documents, open_embedded_index
+
+    target_path = settings.resolved_index_path
+    if settings.search_backend in ("sqlite", "tantivy") and source_path.resolve() == target_path.resolve():
+        err.print(f"{source_path} is the configured index itself; name the one to copy from", soft_wrap=True)
+        raise typer.Exit(2)
+    try:
+        source = open_embedded_index(source_path)
+    except (FileNotFoundError, ValueError) as error:
+        err.print(f"[red]cannot copy from {source_path}: {error}[/]", soft_wrap=True)
+        raise typer.Exit(2) from error
+    target = open_index(settings)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err) as progress:
+            task = progress.add_task(f"copying into {settings.search_backend}", total=source.count())
+            result = copy_documents(
+                source,
+                target,
+                on_batch=lambda batch: progress.advance(
+                    task, len(batch.created) + len(batch.updated) + len(batch.unchanged)
+                ),
+            )
+    finally:
+        source.close()
+        target.close()
+    console.print(
+        f"copied from {source_path}: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged",
+        soft_wrap=True,  # a path is long: Rich would break the line where a script reads it
     )
 
 

@@ -39,7 +39,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from ipsentry.core.documents import Document, utcnow
-from ipsentry.search.index import FACET_FIELDS, SearchHit, SearchRequest, SearchResult, UpsertResult
+from ipsentry.search.index import SearchHit, SearchRequest, SearchResult, UpsertResult, keyword_filters
+from ipsentry.search.index import check_request as check_basics
 from ipsentry.search.query import (
     FIELDS,
     FREE_TEXT_FIELDS,
@@ -138,7 +139,7 @@ _CJK_JAVA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\\x{20000}-\\x{
 _TOKEN_PATTERN = rf"[[{_CJK_JAVA}]&&[\p{{L}}\p{{N}}]]|[\p{{L}}\p{{N}}&&[^{_CJK_JAVA}]]+"
 # The same token definition in Python, to count the tokens of a phrase or a highlighted span.
 _CJK_PY = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_TOKEN = re.compile(rf"(?=[^\W_])[{_CJK_PY}]|(?:(?![{_CJK_PY}])[^\W_])+")
+TOKEN = re.compile(rf"(?=[^\W_])[{_CJK_PY}]|(?:(?![{_CJK_PY}])[^\W_])+")
 
 # Free-text fields first (what a word or phrase searches), then the field-only text fields.
 TEXT_FIELDS = (*FREE_TEXT_FIELDS, "firm", "brand")
@@ -408,17 +409,9 @@ def scoring_clauses(tree: Node) -> list[dict[str, Any]]:
 
 def request_filters(request: SearchRequest) -> list[dict[str, Any]]:
     """The structured filters of a request, normalised like the query language's values."""
-    filters: list[dict[str, Any]] = []
-    for field_name, values in (
-        ("kind", [v.lower() for v in request.kinds]),
-        ("source", [v.lower() for v in request.sources]),
-        ("stage", [v.lower() for v in request.stages]),
-        ("jurisdiction", [v.upper() for v in request.jurisdictions]),
-        ("enterprise", [str(int(v)) for v in request.enterprise_ids]),
-        ("id", list(request.document_ids)),
-    ):
-        if values:
-            filters.append({"terms": {field_name: values}})
+    filters: list[dict[str, Any]] = [{"terms": {name: values}} for name, values in keyword_filters(request)]
+    if request.document_ids:
+        filters.append({"terms": {"id": list(request.document_ids)}})
     if request.published_from or request.published_to:
         filters.append(_leaf(DateRange("published", request.published_from, request.published_to)))
     return filters
@@ -434,11 +427,7 @@ SNIPPET_CHARS = 200
 
 
 def check_request(request: SearchRequest) -> None:
-    unknown = [name for name in request.facets if name not in FACET_FIELDS]
-    if unknown:
-        raise ValueError(f"unknown facet(s) {', '.join(unknown)}; known: {', '.join(FACET_FIELDS)}")
-    if request.offset < 0 or request.limit < 0:
-        raise ValueError("offset and limit must not be negative")
+    check_basics(request)
     if request.offset + request.limit > MAX_RESULT_WINDOW:
         raise ValueError(
             f"offset + limit may not exceed {MAX_RESULT_WINDOW:,} on a cluster index; "
@@ -504,7 +493,7 @@ def search_body(request: SearchRequest, tree: Node) -> dict[str, Any]:
 def _tokens(text: str) -> list[str]:
     """The tokens of a text, case- and accent-folded (stems are not computed here)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return _TOKEN.findall("".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+    return TOKEN.findall("".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 def _phrase_pieces(units: list[list[str]], phrases: list[list[str]]) -> list[tuple[int, int]]:
@@ -556,7 +545,7 @@ def merge_phrase_marks(fragment: str, phrases: list[list[str]]) -> str:
     while index < len(parts):
         # A run: marks with nothing but separators (no token) between them.
         run, seps = [parts[index]], []
-        while index + 2 < len(parts) and not _TOKEN.search(parts[index + 1]):
+        while index + 2 < len(parts) and not TOKEN.search(parts[index + 1]):
             seps.append(parts[index + 1])
             run.append(parts[index + 2])
             index += 2

@@ -39,6 +39,10 @@ def open_index(settings: Settings) -> DocumentIndex:
         path = settings.resolved_index_path
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteDocumentIndex(path)
+    if backend == "tantivy":
+        from ipsentry.search.tantivy_index import TantivyDocumentIndex
+
+        return TantivyDocumentIndex(settings.resolved_index_path)
     if backend in _CLUSTER_BACKENDS:
         _check_cluster(settings)
         try:

@@ -1,6 +1,6 @@
-"""The document index behind one interface.  Backends: embedded SQLite FTS5 (default),
-Elasticsearch and OpenSearch (cluster).  Every backend answers the same query the same way;
-the conformance tests check that."""
+"""The document index behind one interface.  Backends: embedded SQLite FTS5 (default) or
+tantivy (embedded, for large collections), Elasticsearch and OpenSearch (cluster).  Every
+backend answers the same query the same way; the conformance tests check that."""
 
 from __future__ import annotations
 
@@ -54,6 +54,28 @@ class UpsertResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+
+
+def check_request(request: SearchRequest) -> None:
+    """Refuses what no backend can answer: an unknown facet, a negative offset or limit."""
+    unknown = [name for name in request.facets if name not in FACET_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown facet(s) {', '.join(unknown)}; known: {', '.join(FACET_FIELDS)}")
+    if request.offset < 0 or request.limit < 0:
+        raise ValueError("offset and limit must not be negative")
+
+
+def keyword_filters(request: SearchRequest) -> list[tuple[str, list[str]]]:
+    """(field, accepted values) of a request's keyword filters, normalised like the query
+    language's values; ``document_ids`` are not among them (each backend has its own id)."""
+    candidates = (
+        ("kind", [v.lower() for v in request.kinds]),
+        ("source", [v.lower() for v in request.sources]),
+        ("stage", [v.lower() for v in request.stages]),
+        ("jurisdiction", [v.upper() for v in request.jurisdictions]),
+        ("enterprise", [str(int(v)) for v in request.enterprise_ids]),
+    )
+    return [(field_name, values) for field_name, values in candidates if values]
 
 
 class QueryError(ValueError):

@@ -14,8 +14,9 @@ comes with a compiler change.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ipsentry.core.documents import Document, utcnow
@@ -35,6 +36,7 @@ from ipsentry.search.cluster_common import (
     version_name,
     version_of,
 )
+from ipsentry.search.index import DocumentIndex, UpsertResult
 from ipsentry.search.percolate import (
     PercolatorMatcher,
     saved_search_entries,
@@ -192,6 +194,40 @@ def rebuild_saved_searches(index: ClusterDocumentIndex, *, delete_old: bool = Fa
     return new
 
 
+def open_embedded_index(path: Path) -> DocumentIndex:
+    """An embedded index by what is at ``path``: a tantivy directory or a SQLite file."""
+    if path.is_dir():
+        from ipsentry.search.tantivy_index import TantivyDocumentIndex
+
+        return TantivyDocumentIndex(path)
+    if not path.is_file():
+        raise FileNotFoundError("no embedded index there (neither a SQLite file nor a tantivy directory)")
+    from ipsentry.search.sqlite_index import SqliteDocumentIndex
+
+    return SqliteDocumentIndex(path)
+
+
+def copy_documents(
+    source: DocumentIndex,
+    target: DocumentIndex,
+    *,
+    batch_size: int = 500,
+    on_batch: Callable[[UpsertResult], None] | None = None,
+) -> UpsertResult:
+    """Every document of ``source`` upserted into ``target`` (moving from the SQLite index to
+    tantivy or to a cluster); ids, tags and fingerprints travel with the documents, so a second
+    copy reports them unchanged.  ``on_batch`` hears each batch's result (progress)."""
+    total = UpsertResult()
+    for batch in source.iter_documents(batch_size=batch_size):
+        result = target.upsert(batch)
+        total.created += result.created
+        total.updated += result.updated
+        total.unchanged += result.unchanged
+        if on_batch is not None:
+            on_batch(result)
+    return total
+
+
 def reindex(settings: Settings, *, delete_old: bool = False) -> str:
     """``ipsentry reindex``: rebuilds the configured cluster's documents index (and its saved
     searches) with the current mapping; returns the new documents index name."""
@@ -212,4 +248,11 @@ def reindex(settings: Settings, *, delete_old: bool = False) -> str:
         index.close()
 
 
-__all__ = ["rebuild_saved_searches", "reindex", "reindex_documents", "swap_alias"]
+__all__ = [
+    "copy_documents",
+    "open_embedded_index",
+    "rebuild_saved_searches",
+    "reindex",
+    "reindex_documents",
+    "swap_alias",
+]

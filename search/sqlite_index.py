@@ -46,11 +46,12 @@ from pathlib import Path
 
 from ipsentry.core.documents import Document
 from ipsentry.search.index import (
-    FACET_FIELDS,
     SearchHit,
     SearchRequest,
     SearchResult,
     UpsertResult,
+    check_request,
+    keyword_filters,
 )
 from ipsentry.search.query import (
     FREE_TEXT_FIELDS,
@@ -330,18 +331,6 @@ def _probe_clause(field_name: str, values: Sequence[str]) -> _Sql:
     )
 
 
-def _filter_values(request: SearchRequest) -> list[tuple[str, list[str]]]:
-    """(field, accepted values) of a request's keyword filters, normalised like the query."""
-    candidates = (
-        ("kind", [v.lower() for v in request.kinds]),
-        ("source", [v.lower() for v in request.sources]),
-        ("stage", [v.lower() for v in request.stages]),
-        ("jurisdiction", [v.upper() for v in request.jurisdictions]),
-        ("enterprise", [str(int(v)) for v in request.enterprise_ids]),
-    )
-    return [(field_name, values) for field_name, values in candidates if values]
-
-
 def _document_ids_clause(request: SearchRequest) -> list[_Sql]:
     if not request.document_ids:
         return []
@@ -352,7 +341,7 @@ def _request_filters(request: SearchRequest, *, probe: bool = False) -> list[_Sq
     """The structured filters of a request, ANDed with the query.  ``probe`` when the query's
     FTS5 match drives the search (see :func:`_probe_clause`)."""
     clause = _probe_clause if probe else _value_clause
-    clauses = [clause(field_name, values) for field_name, values in _filter_values(request)]
+    clauses = [clause(field_name, values) for field_name, values in keyword_filters(request)]
     clauses += _document_ids_clause(request)
     if request.published_from or request.published_to:
         clauses.append(_date_clause(request.published_from, request.published_to))
@@ -390,7 +379,7 @@ def _conjunction(connection: sqlite3.Connection, items: Sequence[Node], request:
     few hundred.  So the clause with the fewest documents (counted up to _ESTIMATE_CAP) is the
     one SQLite reads, and every other keyword clause probes the documents it gives."""
     values = [(item.field, [item.value]) for item in items if isinstance(item, FieldValue)]
-    values += _filter_values(request)
+    values += keyword_filters(request)
     dates = [(item.start, item.end) for item in items if isinstance(item, DateRange)]
     if request.published_from or request.published_to:
         dates.append((request.published_from, request.published_to))
@@ -646,11 +635,7 @@ class SqliteDocumentIndex:
     # ----------------------------------------------------------------- search
 
     def search(self, request: SearchRequest) -> SearchResult:
-        unknown = [name for name in request.facets if name not in FACET_FIELDS]
-        if unknown:
-            raise ValueError(f"unknown facet(s) {', '.join(unknown)}; known: {', '.join(FACET_FIELDS)}")
-        if request.offset < 0 or request.limit < 0:
-            raise ValueError("offset and limit must not be negative")
+        check_request(request)
         tree = parse_query(request.query)
         leaves = positive_text_leaves(tree)
         # What relevance means whatever the query's shape: bm25 of its positive text clauses.

@@ -24,7 +24,8 @@ from ipsentry.core.documents import Document, Match, Party, RiskKind, Role, Seve
 from ipsentry.search.index import DocumentIndex
 
 CLUSTER_BACKENDS = ["opensearch", "elasticsearch"]
-BACKENDS = ["sqlite", *CLUSTER_BACKENDS]
+EMBEDDED_BACKENDS = ["sqlite", "tantivy"]
+BACKENDS = [*EMBEDDED_BACKENDS, *CLUSTER_BACKENDS]
 
 FETCHED = datetime(2026, 2, 4, 8, 30, tzinfo=UTC)
 
@@ -105,6 +106,10 @@ def _open_backend(name: str, tmp_path: Path) -> DocumentIndex:
         from ipsentry.search.sqlite_index import SqliteDocumentIndex
 
         return SqliteDocumentIndex(tmp_path / "documents.sqlite")
+    if name == "tantivy":
+        from ipsentry.search.tantivy_index import TantivyDocumentIndex
+
+        return TantivyDocumentIndex(tmp_path / "documents.tantivy")
     if name in CLUSTER_BACKENDS:
         return open_cluster_index(name)  # type: ignore[no-any-return]
     raise AssertionError(f"no such backend {name}")
@@ -152,8 +157,8 @@ def cluster_index_factory(cluster_index: Any) -> Iterator[Callable[..., Any]]:
 
 
 def _backend_settings(name: str) -> Iterator[dict[str, Any]]:
-    if name == "sqlite":
-        yield {"search_backend": "sqlite"}
+    if name in EMBEDDED_BACKENDS:
+        yield {"search_backend": name}
         return
     url = cluster_url(name)
     prefix = unique_prefix()

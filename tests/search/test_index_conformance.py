@@ -324,7 +324,7 @@ def test_date_sorts(indexed: DocumentIndex) -> None:
 # the whole row, so A's repeated mentions win; Lucene's BM25 (Elasticsearch, OpenSearch)
 # normalises each field by its own length, which weighs A's long summary down and puts B first.
 # Both are bm25 with the same field weights; only this tie-break of near-equal scores differs.
-STRONGEST_INNOSCIENCE_MATCH = {"sqlite": A, "opensearch": B, "elasticsearch": B}
+STRONGEST_INNOSCIENCE_MATCH = {"sqlite": A, "tantivy": B, "opensearch": B, "elasticsearch": B}
 
 
 def test_relevance_puts_the_strongest_match_first(
