@@ -302,20 +302,27 @@ def _snippet(value: str, marks: list[tuple[int, int, list[tuple[int, int]]]]) ->
     return prefix + _render(value, marks, first, stop).strip() + suffix
 
 
-def _highlights(fields: dict[str, list[str]], tree: Node) -> dict[str, str]:
-    leaves = positive_text_leaves(tree)
+def _wanted_tokens(tree: Node) -> dict[str, list[list[str]]]:
+    """Per highlighted field, the token lists of the positive text clauses that look at it."""
+    wanted: dict[str, list[list[str]]] = {}
+    for leaf in positive_text_leaves(tree):
+        tokens = _analyse(clean_text(leaf.text))
+        for name, _ in HIGHLIGHTED:
+            looks_here = FIELD_TEXT_TARGET[leaf.field] == name if isinstance(leaf, FieldText) else True
+            if tokens and looks_here:
+                wanted.setdefault(name, []).append(tokens)
+    return wanted
+
+
+def _highlights(fields: dict[str, list[str]], wanted: dict[str, list[list[str]]]) -> dict[str, str]:
+    """The hit's highlights as the embedded SQLite index makes them: snippets of the long fields,
+    the short ones whole (their values joined by "; "), HTML-escaped but for <mark>."""
     highlights: dict[str, str] = {}
     for name, snippet in HIGHLIGHTED:
-        wanted = [
-            _analyse(clean_text(leaf.text))
-            for leaf in leaves
-            if (FIELD_TEXT_TARGET[leaf.field] == name if isinstance(leaf, FieldText) else True)
-        ]
-        wanted = [tokens for tokens in wanted if tokens]
-        if not wanted:
+        if name not in wanted:
             continue
         values = fields.get(name, [])
-        marked = [_marked(value, wanted) for value in values]
+        marked = [_marked(value, wanted[name]) for value in values]
         if not any(marked):
             continue
         if snippet:
@@ -366,8 +373,10 @@ class TantivyDocumentIndex:
 
     @contextmanager
     def _writer(self) -> Iterator[tantivy.IndexWriter]:
-        """The index's writer, waited for while another process holds it; committed and merged
-        when the block ends, rolled back when it raises."""
+        """The index's writer, waited for while another process holds it, with the reader
+        brought up to the last commit (another process's included), so what the block reads is
+        what it writes over.  The block commits what it wrote; what it did not commit is rolled
+        back.  Merges finish before the lock is given back."""
         deadline = time.monotonic() + _WRITER_WAIT_SECONDS
         while True:
             try:
@@ -378,13 +387,13 @@ class TantivyDocumentIndex:
                     raise
                 time.sleep(0.05)
         try:
+            self._index.reload()
             yield writer
-            writer.commit()
         except BaseException:
             writer.rollback()
             raise
         finally:
-            writer.wait_merging_threads()  # gives the lock back once merges are written
+            writer.wait_merging_threads()
         self._index.reload()
 
     def _stored_fingerprints(self, ids: Sequence[str]) -> dict[str, Fingerprints]:
@@ -404,9 +413,11 @@ class TantivyDocumentIndex:
         result = UpsertResult()
         if not documents:
             return result
-        with self._write_lock:
+        # The writer first: another process may have written these documents since this one
+        # last looked, and created / updated / unchanged must be told against that.
+        with self._write_lock, self._writer() as writer:
             stored = self._stored_fingerprints([d.id for d in documents])
-            writes = []
+            wrote = False
             for document in documents:
                 new = Fingerprints.of(document)
                 old = stored.get(document.id)
@@ -420,14 +431,13 @@ class TantivyDocumentIndex:
                 else:
                     result.updated.append(document.id)
                 stored[document.id] = new
-                writes.append((document, new))
-            if writes:
-                with self._writer() as writer:
-                    for document, fingerprints in writes:
-                        # A delete applies to what was added before it, so a document given
-                        # twice in one batch ends up once, as its last copy.
-                        writer.delete_documents_by_term("id", document.id)
-                        writer.add_document(self._document(document, fingerprints))
+                # A delete applies to what was added before it, so a document given twice in
+                # one batch ends up once, as its last copy.
+                writer.delete_documents_by_term("id", document.id)
+                writer.add_document(self._document(document, new))
+                wrote = True
+            if wrote:
+                writer.commit()
         return result
 
     @staticmethod
@@ -561,14 +571,13 @@ class TantivyDocumentIndex:
         scores: dict[str, float] = {}
         if has_text and not ranked and addresses:
             scores = self._page_scores(searcher, tree, addresses)
+        wanted = _wanted_tokens(tree) if request.highlight else {}
         hits = []
         for key, address in page:
             stored = searcher.doc(address)
             document = Document.model_validate_json(bytes(stored.get_first("body")))
             score = float(key) if ranked else scores.get(document.id, 0.0)
-            highlights = {}
-            if request.highlight and has_text:
-                highlights = _highlights(indexed_fields(document), tree)
+            highlights = _highlights(indexed_fields(document), wanted) if wanted else {}
             hits.append(SearchHit(document=document, score=score, highlights=highlights))
         return SearchResult(total=int(found.count), hits=hits, facets=facets)
 

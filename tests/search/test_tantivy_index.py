@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,40 +19,47 @@ from typer.testing import CliRunner
 
 from ipsentry.cli import app
 from ipsentry.config.settings import Settings
-from ipsentry.core.documents import Document
+from ipsentry.core.documents import Document, RiskKind
 from ipsentry.search.index import SearchRequest
 from ipsentry.search.sqlite_index import SqliteDocumentIndex
 from ipsentry.search.tantivy_index import IndexSchemaError, TantivyDocumentIndex
 from tests.search.conftest import corpus_documents
 from tests.service.cli_environment import cli_environment
 
+REPOSITORY = Path(__file__).resolve().parents[2]
 # A second process writing batches of drone notices into the index at argv[1].
 WRITER = textwrap.dedent(
     """
     import sys
-    from datetime import UTC, date, datetime
     from pathlib import Path
 
-    from ipsentry.core.documents import Document, RiskKind
     from ipsentry.search.tantivy_index import TantivyDocumentIndex
+    from tests.search.test_tantivy_index import drone_notices
 
     index = TantivyDocumentIndex(Path(sys.argv[1]))
-    tag, batches = sys.argv[2], int(sys.argv[3])
-    for batch in range(batches):
-        index.upsert([
-            Document(
-                id=f"fr:{tag}-{batch}-{n}", native_id=f"{tag}-{batch}-{n}", source="federal_register",
-                kind=RiskKind.ITC337, title=f"Certain Drones; Institution of Investigation ({tag})",
-                published=date(2025, 1, 1 + n), fetched=datetime(2026, 2, 4, tzinfo=UTC),
-            )
-            for n in range(20)
-        ])
+    for batch in range(int(sys.argv[3])):
+        index.upsert(drone_notices(sys.argv[2], batch))
     """
 )
 
 
+def drone_notices(tag: str, batch: int) -> list[Document]:
+    return [
+        Document(
+            id=f"fr:{tag}-{batch}-{n}",
+            native_id=f"{tag}-{batch}-{n}",
+            source="federal_register",
+            kind=RiskKind.ITC337,
+            title=f"Certain Drones; Institution of Investigation ({tag})",
+            published=date(2025, 1, 1 + n),
+            fetched=datetime(2026, 2, 4, tzinfo=UTC),
+        )
+        for n in range(20)
+    ]
+
+
 def _writer(path: Path, tag: str, batches: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag, str(batches)])
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag, str(batches)], cwd=REPOSITORY)
 
 
 def _drones(index: TantivyDocumentIndex) -> int:
@@ -78,6 +86,15 @@ def test_a_reader_sees_what_another_process_commits(tmp_path: Path) -> None:
     while _drones(reader) == 0 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _drones(reader) == 20
+
+
+def test_an_upsert_is_told_against_what_another_process_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "documents.tantivy"
+    index = TantivyDocumentIndex(path)  # its reader has not seen the other process's commit
+    assert _writer(path, "crawl", batches=1).wait(timeout=120) == 0
+    result = index.upsert(drone_notices("crawl", 0))
+    assert result.created == [] and len(result.unchanged) == 20
+    assert index.count() == 20
 
 
 def test_an_index_of_another_schema_version_is_refused(tmp_path: Path) -> None:
