@@ -10,7 +10,8 @@ Per size and backend: ingest in batches of --batch documents (documents/s, the u
 crawler uses, refreshing once at the end on OpenSearch), then p50/p95 latency of keyword queries
 with filters and facets.  Then --saved-searches generated saved searches are stored as
 percolator queries and --percolate-batches batches of --percolate-size new documents are
-matched against them (seconds per batch, with which clauses matched).  OpenSearch is skipped,
+matched against them (seconds per batch, with which clauses matched); --embedded-searches does
+the same on the embedded indices (each saved query run over the batch).  OpenSearch is skipped,
 saying why, when no node answers (tests/opensearch/start-node.sh starts one).  Documents come
 from the generator of search_embedded.py, so both benchmarks measure the same corpus."""
 
@@ -35,7 +36,7 @@ from ipsentry.core.documents import Document
 from ipsentry.search.cluster_common import ClusterConnection, bulk_write
 from ipsentry.search.index import DocumentIndex, SearchRequest
 from ipsentry.search.opensearch_index import OpenSearchDocumentIndex, opensearch_client
-from ipsentry.search.percolate import PercolatorMatcher, SavedSearch, saved_search_entries
+from ipsentry.search.percolate import IndexQueryMatcher, PercolatorMatcher, SavedSearch, saved_search_entries
 from ipsentry.search.sqlite_index import SqliteDocumentIndex
 from ipsentry.search.tantivy_index import TantivyDocumentIndex
 
@@ -146,6 +147,26 @@ def percolation(index: OpenSearchDocumentIndex, searches: int, batch: int, batch
         )
 
 
+def embedded_matching(name: str, index: DocumentIndex, searches: int, batch: int, batches: int) -> None:
+    """The embedded indices' saved-search matching (each saved query run over the new batch,
+    :class:`IndexQueryMatcher`), on the same generated searches and batches as the percolator."""
+    matcher = IndexQueryMatcher(index)
+    rng = random.Random(11)
+    for sid in range(1, searches + 1):
+        matcher.register(sid, saved_search(rng))
+    for number, chunk in enumerate(documents(batch * batches, batch, tag="crawl")):
+        index.upsert(chunk)
+        began = time.perf_counter()
+        found = matcher.match_batch(chunk)
+        elapsed = time.perf_counter() - began
+        pairs = sum(len(m) for m in found.values())
+        print(
+            f"| {name} | {searches:,} | {number + 1} | {len(chunk):,} | {elapsed:.2f} "
+            f"| {len(found):,} | {pairs:,} |",
+            flush=True,
+        )
+
+
 def opensearch_index(url: str) -> OpenSearchDocumentIndex | None:
     client = opensearch_client(ClusterConnection(urls=(url,), timeout=120.0))
     if not client.ping():
@@ -168,6 +189,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--saved-searches", type=int, default=10_000, help="saved searches to percolate against"
+    )
+    parser.add_argument(
+        "--embedded-searches",
+        type=int,
+        default=0,
+        help="also match the batches against this many saved searches on each embedded index",
     )
     parser.add_argument("--percolate-size", type=int, default=1000, help="documents per percolated batch")
     parser.add_argument("--percolate-batches", type=int, default=3, help="batches percolated")
@@ -201,12 +228,12 @@ def main() -> None:
         + " |"
     )
     print("|---|---|---|" + "---|" * len(QUERIES))
+    embedded: list[tuple[str, Callable[[Path], DocumentIndex], Path | None]] = []
+    if not args.skip_embedded:
+        embedded.append(("embedded (SQLite FTS5)", SqliteDocumentIndex, args.embedded_index))
+    if not args.skip_tantivy:
+        embedded.append(("embedded (tantivy)", TantivyDocumentIndex, args.tantivy_index))
     for size in sizes:
-        embedded: list[tuple[str, Callable[[Path], DocumentIndex], Path | None]] = []
-        if not args.skip_embedded:
-            embedded.append(("embedded (SQLite FTS5)", SqliteDocumentIndex, args.embedded_index))
-        if not args.skip_tantivy:
-            embedded.append(("embedded (tantivy)", TantivyDocumentIndex, args.tantivy_index))
         for name, open_embedded, kept_path in embedded:
             with tempfile.TemporaryDirectory() as directory:
                 index = open_embedded(kept_path or Path(directory) / "bench")
@@ -226,6 +253,17 @@ def main() -> None:
         finally:
             cluster.drop()
             cluster.close()
+
+    if args.embedded_searches > 0:
+        print("\n| embedded index | saved searches | batch | documents | seconds | matched | pairs |")
+        print("|---|---|---|---|---|---|---|")
+        for name, open_embedded, _ in embedded:
+            with tempfile.TemporaryDirectory() as directory:
+                index = open_embedded(Path(directory) / "matching")
+                embedded_matching(
+                    name, index, args.embedded_searches, args.percolate_size, args.percolate_batches
+                )
+                index.close()
 
     cluster = opensearch_index(args.opensearch_url) if args.saved_searches > 0 else None
     if cluster is not None:
