@@ -14,7 +14,9 @@ comes with a compiler change.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -195,13 +197,24 @@ def rebuild_saved_searches(index: ClusterDocumentIndex, *, delete_old: bool = Fa
 
 
 def open_embedded_index(path: Path) -> DocumentIndex:
-    """An embedded index by what is at ``path``: a tantivy directory or a SQLite file."""
+    """The embedded index at ``path``, a tantivy directory or a SQLite file, to read from.  Only
+    an existing index is opened: anything else (the relational database file, say, named by
+    mistake) is refused with ValueError before it is touched, since opening creates a schema."""
     if path.is_dir():
+        if not (path / "meta.json").is_file():
+            raise ValueError("not a tantivy index (no meta.json in that directory)")
         from ipsentry.search.tantivy_index import TantivyDocumentIndex
 
         return TantivyDocumentIndex(path)
     if not path.is_file():
         raise FileNotFoundError("no embedded index there (neither a SQLite file nor a tantivy directory)")
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as error:
+        raise ValueError(f"not a SQLite file ({error})") from error
+    if not {"documents", "document_text"} <= tables:
+        raise ValueError("a SQLite file, but not an ipsentry document index (no documents/document_text)")
     from ipsentry.search.sqlite_index import SqliteDocumentIndex
 
     return SqliteDocumentIndex(path)

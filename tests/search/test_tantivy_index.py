@@ -6,11 +6,13 @@ refused index of another schema version, and moving an existing SQLite index int
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -151,6 +153,15 @@ def test_reindex_from_index_moves_a_sqlite_index_into_tantivy(
     assert f"0 created, 0 updated, {len(corpus)} unchanged" in again.output
     assert itself.exit_code == 2 and "is the configured index itself" in itself.output
     assert missing.exit_code == 2 and "no embedded index" in missing.output
+    # Another SQLite file named by mistake (say the relational database) is refused, untouched.
+    database = tmp_path / "registry-copy.sqlite"
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    before = database.read_bytes()
+    with cli_environment(monkeypatch, target, {"IPSENTRY_SEARCH_BACKEND": "tantivy"}):
+        wrong = CliRunner().invoke(app, ["reindex", "--from-index", str(database)])
+    assert wrong.exit_code == 2 and "not an ipsentry document index" in wrong.output
+    assert database.read_bytes() == before
     moved = TantivyDocumentIndex(target.resolved_index_path)
     assert moved.count() == len(corpus)
     by_id = {d.id: d for d in corpus}
