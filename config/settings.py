@@ -37,6 +37,9 @@ class SourceURLs(BaseModel):
     )
     uspto: str = "https://api.uspto.gov"
     euipo: str = "https://api.euipo.europa.eu"
+    # EUIPO's production token endpoint is on another host than its API, so it is a setting of its
+    # own; None means ``/oidc/accessToken`` on ``euipo`` (the fixture server's layout).
+    euipo_token: str | None = None
 
 
 class SourceKeys(BaseModel):

@@ -90,6 +90,7 @@ def scrapy_settings(settings: Settings, *, source: str) -> dict[str, Any]:
         client_id = settings.keys.euipo_client_id
         values["IPSENTRY_EUIPO_CLIENT_ID"] = SecretStr(client_id) if client_id else None
         values["IPSENTRY_EUIPO_CLIENT_SECRET"] = settings.keys.euipo_client_secret
+        values["IPSENTRY_EUIPO_TOKEN_URL"] = settings.sources.euipo_token
     return values
 
 

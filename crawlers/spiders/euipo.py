@@ -1,11 +1,10 @@
 """EUIPO trademark search spider: EU trademark applications, polled by application date.
 
 Auth is OAuth2 client credentials: the client id and secret (HTTP Basic) buy a bearer token at
-the token endpoint (``token_url``; by default ``/oidc/accessToken`` on the configured base),
-which is kept until shortly before it expires and bought again then, or when the API answers
-401.  The token lives in the run's memory only, never in the saved state.  Every search carries
-it (``Authorization: Bearer``) and the client id (``X-IBM-Client-Id``, which EUIPO's gateway
-wants too).
+the token endpoint (see below), which is kept until shortly before it expires and bought again
+then, or when the API answers 401.  The token lives in the run's memory only, never in the saved
+state.  Every search carries it (``Authorization: Bearer``) and the client id
+(``X-IBM-Client-Id``, which EUIPO's gateway wants too).
 
 Searches: ``GET /trademark-search/trademarks?query=applicationDate>=A and applicationDate<=B``
 (RSQL), ``sort=applicationDate:desc``, page by page (from 0), in windows of ``window_days``.  A
@@ -18,6 +17,11 @@ State::
     {"last_date": "2024-09-30",                        # the previous run's ``until``
      "seen": {"2024-09-24": ["019080001", …]},          # yielded, by application date
      "retry_from": "2024-09-22"}                        # a window that failed (if any)
+
+The token endpoint is the ``token_url`` spider argument when one is given, else the setting
+``sources.euipo_token`` (``IPSENTRY_SOURCES__EUIPO_TOKEN``: EUIPO's production token endpoint is
+on another host than its API), else ``/oidc/accessToken`` on the base URL.  The setting reaches
+the spider as the credentials do, below (Scrapy setting ``IPSENTRY_EUIPO_TOKEN_URL``).
 
 Credentials come from the crawl's Scrapy settings (``IPSENTRY_EUIPO_CLIENT_ID`` /
 ``IPSENTRY_EUIPO_CLIENT_SECRET``, which ``crawlers.settings.scrapy_settings`` fills from
@@ -49,6 +53,7 @@ from ipsentry.crawlers.spiders.base import SourceSpider, credential, state_date
 
 ID_SETTING = "IPSENTRY_EUIPO_CLIENT_ID"
 SECRET_SETTING = "IPSENTRY_EUIPO_CLIENT_SECRET"
+TOKEN_URL_SETTING = "IPSENTRY_EUIPO_TOKEN_URL"
 TOKEN_PATH = "/oidc/accessToken"
 SEARCH_PATH = "/trademark-search/trademarks"
 TOKEN_SCOPE = "uid"
@@ -101,9 +106,14 @@ class EuipoSpider(SourceSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EuipoSpider:
+        settings = crawler.settings
+        if not kwargs.get("token_url"):  # a token_url spider argument wins over the setting
+            if TOKEN_URL_SETTING in settings:
+                kwargs["token_url"] = _configured_url(settings.get(TOKEN_URL_SETTING))
+            else:
+                kwargs["token_url"] = _token_url_from_environment()
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, EuipoSpider)
-        settings = crawler.settings
         if ID_SETTING in settings or SECRET_SETTING in settings:
             client_id = credential(settings.get(ID_SETTING))
             client_secret = credential(settings.get(SECRET_SETTING))
@@ -290,3 +300,17 @@ def _credentials_from_environment() -> tuple[str | None, str | None]:
 
     keys = Settings().keys
     return credential(keys.euipo_client_id), credential(keys.euipo_client_secret)
+
+
+def _token_url_from_environment() -> str | None:
+    """``sources.euipo_token`` as ipsentry's Settings read it from the environment or the YAML
+    file, for a crawl whose Scrapy settings were not made by ``scrapy_settings``."""
+    from ipsentry.config.settings import Settings
+
+    return _configured_url(Settings().sources.euipo_token)
+
+
+def _configured_url(value: Any) -> str | None:
+    """A URL from the settings; None when unset or blank (the default path on the base URL)."""
+    text = str(value).strip() if value else ""
+    return text or None

@@ -5,6 +5,8 @@ Settings given to run_spider, none in the environment."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from pydantic import SecretStr
 
 from ipsentry.config.settings import Settings, SourceKeys
 from ipsentry.core.documents import Role
-from ipsentry.crawlers.fixture_routes_euipo import EuipoFixture
+from ipsentry.crawlers.fixture_routes_euipo import EuipoFixture, token_response
 from ipsentry.crawlers.fixture_server import FixtureServer
 from ipsentry.crawlers.runner import CrawlOutput, run_spider
 
@@ -26,6 +28,9 @@ SEARCH = "/trademark-search/trademarks"
 TOKEN = "/oidc/accessToken"
 SINCE = date(2024, 9, 20)
 UNTIL = date(2024, 9, 30)
+# Where the token server of the token URL tests serves the token endpoint: neither the default
+# path nor the API's host and port, as with EUIPO's production token endpoint.
+OTHER_TOKEN = "/test-only/oauth2/token"
 
 
 @pytest.fixture
@@ -43,7 +48,21 @@ def euipo_settings(
     return settings_with_keys(monkeypatch, tmp_path, source="euipo", url=fixture_server.url, keys=keys)
 
 
-def _crawl(settings: Settings, work_dir: Path, state: dict[str, Any] | None = None) -> CrawlOutput:
+@pytest.fixture
+def token_server(fixture_server: FixtureServer, euipo: EuipoFixture) -> Iterator[FixtureServer]:
+    """A second fixture server (another port) whose only EUIPO route is the token endpoint at
+    OTHER_TOKEN, issuing tokens of the same fixture, which the API's search route accepts."""
+    with FixtureServer(fixture_server.samples_dir, route_modules=[]) as server:
+        server.add_route(re.escape(OTHER_TOKEN), lambda r: token_response(r, euipo), methods=("POST",))
+        yield server
+
+
+def _crawl(
+    settings: Settings,
+    work_dir: Path,
+    state: dict[str, Any] | None = None,
+    extra_args: dict[str, Any] | None = None,
+) -> CrawlOutput:
     return run_spider(
         "euipo",
         settings=settings,
@@ -51,8 +70,19 @@ def _crawl(settings: Settings, work_dir: Path, state: dict[str, Any] | None = No
         since=SINCE,
         until=UNTIL,
         work_dir=work_dir,
-        spider_args={"page_size": 2},
+        spider_args={"page_size": 2, **(extra_args or {})},
     )
+
+
+def _settings_with_token_url_from_environment(
+    monkeypatch: pytest.MonkeyPatch, euipo_settings: Settings, token_url: str
+) -> Settings:
+    """Settings whose EUIPO base URL and token URL come from the environment, as deployed."""
+    monkeypatch.setenv("IPSENTRY_SOURCES__EUIPO", euipo_settings.sources.euipo)
+    monkeypatch.setenv("IPSENTRY_SOURCES__EUIPO_TOKEN", token_url)
+    settings = Settings(environment="test", data_dir=euipo_settings.data_dir, keys=euipo_settings.keys)
+    assert (settings.sources.euipo, settings.sources.euipo_token) == (euipo_settings.sources.euipo, token_url)
+    return settings
 
 
 def _with_keys(settings: Settings, client_id: str | None, secret: str | None) -> Settings:
@@ -163,3 +193,58 @@ def test_a_wrong_secret_given_through_settings_fails_the_run_clearly(
     # A wrong client id, likewise.
     other = _crawl(_with_keys(euipo_settings, "another-client", SECRET), tmp_path / "other")
     assert not other.ok and other.stats["source"]["errors/unauthorized"] == 1
+
+
+def test_the_token_url_setting_sends_the_token_request_to_another_host(
+    fixture_server: FixtureServer,
+    token_server: FixtureServer,
+    euipo: EuipoFixture,
+    euipo_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert euipo_settings.sources.euipo_token is None  # unset: the default path, as the tests above
+    other_token_url = f"{token_server.url}{OTHER_TOKEN}"
+    settings = _settings_with_token_url_from_environment(monkeypatch, euipo_settings, other_token_url)
+
+    output = _crawl(settings, tmp_path / "run")
+
+    assert output.ok, output.stats
+    assert len(output.documents) == 5
+    # The token was bought from the configured endpoint only, the searches went to the API.
+    assert token_server.requests_to(OTHER_TOKEN, method="POST") == [OTHER_TOKEN]
+    assert fixture_server.requests_to(TOKEN) == []
+    assert [(r["via"], r["secret_ok"]) for r in euipo.token_requests] == [("basic", True)]
+    [issued] = euipo.tokens
+    assert euipo.uses == {issued: 3}
+
+    # A token_url spider argument still wins over the setting.
+    default_token_url = f"{fixture_server.url}{TOKEN}"
+    argued = _crawl(settings, tmp_path / "argued", extra_args={"token_url": default_token_url})
+    assert argued.ok, argued.stats
+    assert fixture_server.requests_to(TOKEN, method="POST") == [TOKEN]
+    assert token_server.requests_to(OTHER_TOKEN) == [OTHER_TOKEN]  # not asked again
+
+
+def test_a_token_url_setting_that_answers_404_fails_the_run_clearly(
+    fixture_server: FixtureServer,
+    euipo: EuipoFixture,
+    euipo_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    missing_token_url = f"{fixture_server.url}/no-such/oauth2/token"
+    settings = _settings_with_token_url_from_environment(monkeypatch, euipo_settings, missing_token_url)
+
+    output = _crawl(settings, tmp_path / "run")
+
+    # Not a crash: the run finished, counted the 404 as an error of the source and failed.
+    assert not output.ok and output.stats["finish_reason"] == "finished"
+    assert output.documents == [] and euipo.searches == [] and euipo.token_requests == []
+    assert fixture_server.requests_to("/no-such/oauth2/token", method="POST") == ["/no-such/oauth2/token"]
+    assert fixture_server.requests_to(TOKEN) == []
+    assert output.stats["errors"] == 1
+    assert output.stats["error_samples"] == [f"http_404: {missing_token_url}"]
+    assert output.stats["source"]["errors/http_404"] == 1
+    assert output.stats["source"]["search_failures"] == 2  # both windows stay to be searched
+    assert output.state.get("retry_from") == "2024-09-20"
