@@ -15,11 +15,19 @@ JSON (the reference format; unknown keys are ignored)::
 CSV and Excel (.xlsx, first sheet) have one header row with the same names (any order, any case;
 unknown columns ignored; ``region_province`` / ``region_city`` columns may replace ``region``).
 A list cell holds its items separated by ``;`` (or the full-width ``；``).  A brand item is
-``TEXT`` or ``TEXT:CLASS,CLASS`` with Nice classes 1–45: ``ANKER:9,42;EUFY``.  A region cell is
-``province/city`` (either part may be empty) or a Chinese address such as ``广东省深圳市``.
+``TEXT``, or ``TEXT:`` followed by its Nice classes 1–45 and/or, in brackets, the romanisations the
+enterprise writes it in (separated by ``,`` or ``、``)::
+
+    ANKER:9,42;EUFY;舒维尔:16 (Souveneer, Shuweier);利世安:(Lishian)
+
+Full-width ``：`` ``，`` ``（）`` work as well: ``舒维尔：16（Souveneer、Shuweier）``.  Only the colon opens
+these details: a bracket it does not introduce is part of the text (``ANKER（安克）`` is one brand
+named so), as is a colon followed by neither classes nor a bracket.  A romanisation cannot itself
+hold ``,`` ``、`` or brackets.  A region cell is ``province/city`` (either part may be empty) or a
+Chinese address such as ``广东省深圳市``.
 CSV is read as UTF-8 (with or without BOM), falling back to GB18030 for files saved by Chinese
-Excel; it is written as UTF-8 with BOM so Excel shows Chinese correctly.  Brand registrations and
-romanisations survive only in JSON.
+Excel; it is written as UTF-8 with BOM so Excel shows Chinese correctly.  Brand registrations
+survive only in JSON.
 
 Rows are checked one by one: valid rows are returned as records, invalid ones as problems with
 their row number (JSON: position in the list, from 1; CSV and Excel: the spreadsheet row, the
@@ -58,6 +66,13 @@ LIST_FIELDS = (
 )
 _ITEM_SEPARATORS = re.compile(r"[;；]")
 _CLASS_LIST = re.compile(r"^\s*\d+(?:\s*[,，]\s*\d+)*\s*$")
+# "TEXT:CLASSES (" or "TEXT:(": the colon before an opening bracket starts classes + romanisations.
+# The text is matched lazily, so the first such colon counts and a colon inside the brackets is kept.
+_BRAND_WITH_ROMANISATIONS = re.compile(
+    r"^(?P<text>.*?)[:：]\s*(?P<classes>\d+(?:\s*[,，]\s*\d+)*)?\s*(?P<bracketed>[(（].*)$", re.DOTALL
+)
+_ROMANISATIONS_IN_BRACKETS = re.compile(r"^[(（](?P<names>[^()（）]*)[)）]\s*$")
+_ROMANISATION_SEPARATORS = re.compile(r"[,，、]")
 _REGION_SEPARATORS = re.compile(r"\s*[/|,，>·]\s*")
 _ZH_REGION = re.compile(
     r"^(?P<province>.+?(?:省|自治区|特别行政区))?(?P<city>.+?(?:市|自治州|地区|盟|州))?$"
@@ -274,13 +289,48 @@ def _brands(value: Any, *, table: bool) -> list[Brand]:
 
 
 def _brand_from_text(item: str) -> Brand:
-    """ "ANKER:9,42" → Brand(ANKER, [9, 42]); "ANKER" → Brand(ANKER); a colon not followed by
-    class numbers is part of the text."""
+    """ "ANKER:9,42" → Brand(ANKER, [9, 42]); "舒维尔:16 (Souveneer, Shuweier)" → Brand(舒维尔, [16],
+    romanisations=[Souveneer, Shuweier]); "利世安:(Lishian)" → romanisations, any class; "ANKER" →
+    Brand(ANKER).  A colon followed by neither class numbers nor a bracket is part of the text."""
+    with_romanisations = _BRAND_WITH_ROMANISATIONS.match(item)
+    if with_romanisations and with_romanisations["text"].strip():
+        text = with_romanisations["text"].strip()
+        return Brand(
+            text=text,
+            classes=_classes(_class_numbers(with_romanisations["classes"] or ""), text),
+            romanisations=_romanisations(with_romanisations["bracketed"].strip(), text),
+        )
     head, separator, tail = item.replace("：", ":").rpartition(":")
     if separator and head.strip() and _CLASS_LIST.match(tail):
-        numbers = [int(number) for number in re.split(r"\s*[,，]\s*", tail.strip())]
-        return Brand(text=head.strip(), classes=_classes(numbers, head.strip()))
+        return Brand(text=head.strip(), classes=_classes(_class_numbers(tail), head.strip()))
     return Brand(text=item.strip())
+
+
+def _class_numbers(class_list: str) -> list[int]:
+    """[9, 42] from a "9,42" that matched ``_CLASS_LIST`` ("" → [])."""
+    return [int(number) for number in re.split(r"\s*[,，]\s*", class_list.strip()) if number]
+
+
+def _romanisations(bracketed: str, brand: str) -> list[str]:
+    """The names in "(Souveneer, Shuweier)"; RowError if that is not one closed pair of brackets
+    ending the brand, or holds no name."""
+    in_brackets = _ROMANISATIONS_IN_BRACKETS.match(bracketed)
+    if in_brackets is None:
+        if not re.search(r"[)）]", bracketed):
+            # Most likely the user separated the names with ";", which already split the brand.
+            raise RowError(
+                f"brand {brand!r}: romanisations {bracketed!r} have no closing bracket "
+                "(separate romanisations with ',' or '、', not ';')"
+            )
+        raise RowError(
+            f"brand {brand!r}: romanisations {bracketed!r} must be one pair of brackets ending the brand, "
+            "as in TEXT:CLASSES (NAME, NAME)"
+        )
+    names = (name.strip() for name in _ROMANISATION_SEPARATORS.split(in_brackets["names"]))
+    romanisations = list(dict.fromkeys(name for name in names if name))
+    if not romanisations:
+        raise RowError(f"brand {brand!r}: no romanisation between the brackets {bracketed!r}")
+    return romanisations
 
 
 def _classes(value: Any, brand: str) -> list[int]:
@@ -354,7 +404,11 @@ def _brand_json(brand: Brand) -> str | dict[str, Any]:
 
 
 def _brand_cell(brand: Brand) -> str:
-    return f"{brand.text}:{','.join(map(str, brand.classes))}" if brand.classes else brand.text
+    """The brand as ``_brand_from_text`` reads it back: "舒维尔:16 (Souveneer, Shuweier)"."""
+    details = ",".join(map(str, brand.classes))
+    if brand.romanisations:
+        details = " ".join(filter(None, [details, f"({', '.join(brand.romanisations)})"]))
+    return f"{brand.text}:{details}" if details else brand.text
 
 
 def record_to_row(record: EnterpriseRecord) -> list[str]:

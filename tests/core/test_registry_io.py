@@ -20,6 +20,7 @@ from ipsentry.core.registry_io import (
     parse_registry_csv,
     parse_registry_json,
     read_registry_file,
+    record_to_row,
 )
 from ipsentry.core.registry_store import load_registry, upsert_records
 
@@ -198,10 +199,10 @@ def test_region_forms(region: object, expected: tuple[str | None, str | None]) -
 @pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx"])
 def test_export_then_import_gives_the_same_records(tmp_path: Path, suffix: str) -> None:
     records, _ = parse_registry_json(json.dumps(REGISTRY_JSON, ensure_ascii=False))
-    if suffix != ".json":  # registrations and romanisations survive only in JSON (documented)
+    if suffix != ".json":  # registrations survive only in JSON (documented)
         records = [
             record.model_copy(
-                update={"brands": [Brand(text=b.text, classes=b.classes) for b in record.brands]}
+                update={"brands": [b.model_copy(update={"registrations": []}) for b in record.brands]}
             )
             for record in records
         ]
@@ -210,6 +211,114 @@ def test_export_then_import_gives_the_same_records(tmp_path: Path, suffix: str) 
     again, problems = read_registry_file(path)
     assert problems == []
     assert again == records
+
+
+# The colon opens a brand's details: classes, then romanisations in brackets, half- or full-width.
+ROMANISED_BRANDS_CELL = (
+    "舒维尔:16 (Souveneer, Shuweier);利世安：（Lishian）;安克：9，42（Anker、Anke Tech）;EUFY"
+)
+ROMANISED_BRANDS = [
+    Brand(text="舒维尔", classes=[16], romanisations=["Souveneer", "Shuweier"]),
+    Brand(text="利世安", romanisations=["Lishian"]),
+    Brand(text="安克", classes=[9, 42], romanisations=["Anker", "Anke Tech"]),
+    Brand(text="EUFY"),
+]
+
+
+def _csv_with_brand_cells(*cells: str) -> bytes:
+    """A CSV registry with one enterprise per brands cell, on rows 2, 3, …; ids r2, r3, …"""
+    lines = ["id,names_en,brands"]
+    lines += [f'r{row},Enterprise {row} Ltd.,"{cell}"' for row, cell in enumerate(cells, start=2)]
+    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
+def test_csv_brand_romanisations() -> None:
+    records, problems = parse_registry_csv(_csv_with_brand_cells(ROMANISED_BRANDS_CELL))
+    assert problems == []
+    assert records[0].brands == ROMANISED_BRANDS
+
+
+def test_excel_brand_romanisations(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["id", "name_zh", "brands"])
+    sheet.append(["cn-shuweier", "杭州舒维尔文具有限公司", ROMANISED_BRANDS_CELL])
+    path = tmp_path / "registry.xlsx"
+    workbook.save(path)
+    records, problems = read_registry_file(path)
+    assert problems == []
+    assert records[0].brands == ROMANISED_BRANDS
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_brand_romanisations_survive_export_then_import(tmp_path: Path, suffix: str) -> None:
+    record = EnterpriseRecord(
+        external_id="cn-shuweier",
+        name_zh="杭州舒维尔文具有限公司",
+        brands=[*ROMANISED_BRANDS, Brand(text="ANKER（安克）", romanisations=["Anker"])],
+    )
+    assert record_to_row(record)[COLUMNS.index("brands")] == (
+        "舒维尔:16 (Souveneer, Shuweier);利世安:(Lishian);安克:9,42 (Anker, Anke Tech);EUFY;"
+        "ANKER（安克）:(Anker)"
+    )
+    path = tmp_path / f"registry{suffix}"
+    export_records([record], path)
+    again, problems = read_registry_file(path)
+    assert problems == []
+    assert again == [record]
+
+
+def test_a_malformed_romanisation_is_reported_with_its_row_and_the_rest_kept() -> None:
+    records, problems = parse_registry_csv(
+        _csv_with_brand_cells(
+            "舒维尔:16 (Souveneer;Shuweier)",  # ";" separates brands, so the bracket is left open
+            "舒维尔:16 ()",
+            "舒维尔:16 (Souveneer) 文具",
+            "舒维尔:46 (Souveneer)",
+            "EUFY;舒维尔：16（Souveneer）",
+        )
+    )
+    assert [(problem.row, problem.reason) for problem in problems] == [
+        (
+            2,
+            "brand '舒维尔': romanisations '(Souveneer' have no closing bracket "
+            "(separate romanisations with ',' or '、', not ';')",
+        ),
+        (3, "brand '舒维尔': no romanisation between the brackets '()'"),
+        (
+            4,
+            "brand '舒维尔': romanisations '(Souveneer) 文具' must be one pair of brackets ending the brand, "
+            "as in TEXT:CLASSES (NAME, NAME)",
+        ),
+        (5, "brand '舒维尔': Nice class 46 is not 1–45"),
+    ]
+    [record] = records
+    assert record.external_id == "r6"
+    assert record.brands == [
+        Brand(text="EUFY"),
+        Brand(text="舒维尔", classes=[16], romanisations=["Souveneer"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (
+            "ANKER:9,42;EUFY；利世安：9",
+            [Brand(text="ANKER", classes=[9, 42]), Brand(text="EUFY"), Brand(text="利世安", classes=[9])],
+        ),
+        ("ANKER（安克）", [Brand(text="ANKER（安克）")]),  # no colon: the bracket is part of the text
+        ("ANKER (安克):9", [Brand(text="ANKER (安克)", classes=[9])]),
+        ("Model: X (2024)", [Brand(text="Model: X (2024)")]),
+        ("Foo:Bar", [Brand(text="Foo:Bar")]),
+        ("A:B:9", [Brand(text="A:B", classes=[9])]),
+    ],
+)
+def test_brand_cells_without_romanisations_parse_as_before(cell: str, expected: list[Brand]) -> None:
+    records, problems = parse_registry_csv(_csv_with_brand_cells(cell))
+    assert problems == []
+    assert records[0].brands == expected
 
 
 def test_exported_tables_have_the_documented_columns(tmp_path: Path) -> None:

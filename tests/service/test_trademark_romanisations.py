@@ -1,9 +1,11 @@
 """The romanisations an enterprise supplies for its brand are brand variants of the squatting
-watch: imported with the registry (JSON), stored, loaded into the screen, and a real USPTO
-filing written that way alerts the enterprise, where the brand's own pinyin would not."""
+watch: imported with the registry (JSON, or CSV as ``舒维尔:16 (Souveneer)``), stored, loaded into
+the screen, and a real USPTO filing written that way alerts the enterprise, where the brand's own
+pinyin would not."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,8 @@ from sqlalchemy import select
 from ipsentry.core.db import transaction
 from ipsentry.core.documents import Document
 from ipsentry.core.models import Alert, Enterprise, Subscription
-from ipsentry.core.registry_io import parse_registry_json
+from ipsentry.core.registry import Brand, EnterpriseRecord
+from ipsentry.core.registry_io import parse_registry_json, read_registry_file
 from ipsentry.core.registry_store import load_registry, upsert_records
 from ipsentry.crawlers.parsers.uspto_daily import parse_file
 from ipsentry.service.ingest import ingest
@@ -31,6 +34,10 @@ def filing(samples_dir: Path) -> Document:
 
 
 def _import(context: Any, brand: dict[str, Any]) -> int:
+    return _store(context, _records_from_json(brand))
+
+
+def _records_from_json(brand: dict[str, Any]) -> list[EnterpriseRecord]:
     registry = {
         "enterprises": [
             {
@@ -43,6 +50,11 @@ def _import(context: Any, brand: dict[str, Any]) -> int:
     }
     records, problems = parse_registry_json(json.dumps(registry, ensure_ascii=False))
     assert problems == []
+    return records
+
+
+def _store(context: Any, records: list[EnterpriseRecord]) -> int:
+    """Store the registry and subscribe its one enterprise to every alert; its registry id."""
     with transaction(context.session_factory) as session:
         upsert_records(session, records)
         enterprise_id = session.scalars(select(Enterprise.id)).one()
@@ -79,3 +91,25 @@ def test_without_the_romanisation_the_brand_is_not_matched(app_context: Any, fil
     _import(app_context, {"text": BRAND["text"], "classes": BRAND["classes"]})
     assert ingest(app_context, [filing]).alerts == 0
     assert [m for m in app_context.index.get("uspto:98763166").matches if m.kind == "similar_mark"] == []
+
+
+def test_the_romanisation_in_a_csv_registry_catches_the_filing_too(
+    app_context: Any, filing: Document, tmp_path: Path
+) -> None:
+    [enterprise] = _records_from_json(BRAND)
+    path = tmp_path / "registry.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["id", "name_zh", "names_en", "brands"],
+                [enterprise.external_id, enterprise.name_zh, *enterprise.names_en, "舒维尔:16 (Souveneer)"],
+            ]
+        )
+    records, problems = read_registry_file(path)
+    assert problems == []
+    assert records == [enterprise] and records[0].brands == [Brand.model_validate(BRAND)]
+    enterprise_id = _store(app_context, records)
+
+    assert ingest(app_context, [filing]).alerts == 1
+    [squat] = [m for m in app_context.index.get("uspto:98763166").matches if m.kind == "similar_mark"]
+    assert (squat.enterprise_id, squat.variant) == (enterprise_id, "Souveneer")
