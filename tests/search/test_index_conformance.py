@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ipsentry.core.documents import Document, Match
+from ipsentry.core.documents import Document, Match, Party, Role
 from ipsentry.search.index import DocumentIndex, QueryError, SearchRequest, SearchResult
 
 A = "fr:2024-09877"  # 337-TA-1414 institution, 2024-05-02, Innoscience, 英诺赛科 alias
@@ -443,3 +443,16 @@ def test_field_clauses_highlight_their_field(indexed: DocumentIndex) -> None:
     highlights = hit_for(search(indexed, 'party:"Shenzhen Hairun"'), C)
     assert highlights["parties"].startswith("<mark>Shenzhen Hairun</mark> Battery Co., Ltd.; Hairun Energy")
     assert "summary" not in highlights  # the party clause looks at party names only
+
+
+def test_a_phrase_does_not_span_two_values_of_a_field(
+    backend: DocumentIndex, make_doc: Callable[..., Document]
+) -> None:
+    parties = [
+        Party(name=name, role=Role.RESPONDENT) for name in ("Alpha Beta", "Gamma Delta", "华为", "智选")
+    ]
+    backend.upsert([make_doc(id="fr:2025-1", title="Notice", parties=parties)])
+    assert found(backend, '"alpha beta"') == found(backend, "华为") == {"fr:2025-1"}
+    # The end of one party's name and the start of the next are not adjacent words.
+    for query in ('"beta gamma"', 'party:"beta gamma"', "为智", '"delta 华"'):
+        assert found(backend, query) == set(), query
