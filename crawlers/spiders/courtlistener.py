@@ -41,11 +41,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import SecretStr
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
@@ -64,7 +63,7 @@ from ipsentry.crawlers.parsers.courtlistener import (
     with_parties,
 )
 from ipsentry.crawlers.ratelimit import TokenBucket, parse_limits
-from ipsentry.crawlers.spiders.base import SourceSpider, as_date
+from ipsentry.crawlers.spiders.base import SourceSpider, credential, state_date
 
 API = "/api/rest/v4"
 SEARCH_PATH = f"{API}/search/"
@@ -147,9 +146,9 @@ class CourtListenerSpider(SourceSpider):
         )
         self._token: str | None = None
         state = self.state
-        saved_floor = _iso_date(state.get("filed_after"))
+        saved_floor = state_date(state.get("filed_after"))
         self.filed_after = self.since or saved_floor or (self.until - timedelta(days=int(initial_days)))
-        self.last_modified = _iso_date(state.get("last_modified"))
+        self.last_modified = state_date(state.get("last_modified"))
         self.dockets: dict[str, dict[str, Any]] = {
             str(k): dict(v) for k, v in (state.get("dockets") or {}).items() if isinstance(v, dict)
         }
@@ -174,7 +173,7 @@ class CourtListenerSpider(SourceSpider):
                 kwargs[argument] = settings.get(f"IPSENTRY_COURTLISTENER_{name}")
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, CourtListenerSpider)
-        spider._token = _reveal(settings.get("IPSENTRY_COURTLISTENER_TOKEN")) or _token_from_environment()
+        spider._token = credential(settings.get("IPSENTRY_COURTLISTENER_TOKEN")) or _token_from_environment()
         return spider
 
     @classmethod
@@ -429,23 +428,9 @@ def _court_list(value: str | list[str] | None) -> list[str]:
     return list(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
 
 
-def _iso_date(value: Any) -> date | None:
-    try:
-        return as_date(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _shift(day: str | None, days: int) -> str | None:
-    parsed = _iso_date(day)
+    parsed = state_date(day)
     return (parsed + timedelta(days=days)).isoformat() if parsed else None
-
-
-def _reveal(value: Any) -> str | None:
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    text = str(value).strip() if value else ""
-    return text or None
 
 
 def _token_from_environment() -> str | None:
@@ -453,7 +438,7 @@ def _token_from_environment() -> str | None:
     deployment configures it when the crawl settings do not carry it."""
     from ipsentry.config.settings import Settings
 
-    return _reveal(Settings().keys.courtlistener_token)
+    return credential(Settings().keys.courtlistener_token)
 
 
 def _stored_entries(known: dict[str, Any]) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 
 from ipsentry.core.documents import Document
 from ipsentry.crawlers.parsers.federal_register import merge_documents, parse_raw_text, parse_search_response
-from ipsentry.crawlers.spiders.base import SourceSpider, as_date
+from ipsentry.crawlers.spiders.base import SourceSpider, state_date
 
 SEARCH_PATH = "/api/v1/documents.json"
 SEARCH_FIELDS = (
@@ -79,11 +79,11 @@ class FederalRegisterSpider(SourceSpider):
 
     def _start_date(self) -> date:
         candidates: list[date] = []
-        last = _state_date(self.state.get("last_date"))
+        last = state_date(self.state.get("last_date"))
         if last:
             candidates.append(last - timedelta(days=OVERLAP_DAYS))
-        candidates.extend(d for d in (_state_date(k) for k in self.pending if self.pending[k]) if d)
-        retry_from = _state_date(self.state.get("retry_from"))
+        candidates.extend(d for d in (state_date(k) for k in self.pending if self.pending[k]) if d)
+        retry_from = state_date(self.state.get("retry_from"))
         if retry_from:
             candidates.append(retry_from)
         if self.since:
@@ -280,14 +280,6 @@ class FederalRegisterSpider(SourceSpider):
         if retry_from:
             state["retry_from"] = retry_from
         return state
-
-
-def _state_date(value: Any) -> date | None:
-    """A date kept in the state; a damaged entry is ignored rather than failing the run."""
-    try:
-        return as_date(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _looks_like_notice(body: bytes) -> bool:
