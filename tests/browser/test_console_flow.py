@@ -51,6 +51,8 @@ def test_enterprise_sets_up_a_webhook_and_receives_the_alert(
     box = driver.find_element(By.ID, "q")
     box.send_keys("Innoscience")
     driver.find_element(By.ID, "search-submit").click()
+    # The page the search replaces may list documents too: wait for it to go first.
+    WebDriverWait(driver, 10).until(EC.staleness_of(box))
     wait_for(driver, "article.hit")
     assert driver.find_element(By.ID, "total").text == "共 1 条结果"
     hit = driver.find_element(By.CSS_SELECTOR, "article.hit")
