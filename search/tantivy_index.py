@@ -519,11 +519,8 @@ class TantivyDocumentIndex:
             clauses += [(_SHOULD, self._compile.text(leaf, scored=True)) for leaf in leaves]
         return _Q.boolean_query(clauses)
 
-    def _page_scores(
-        self, searcher: tantivy.Searcher, tree: Node, addresses: list[tantivy.DocAddress]
-    ) -> dict[str, float]:
+    def _page_scores(self, searcher: tantivy.Searcher, tree: Node, ids: list[str]) -> dict[str, float]:
         """bm25 of the page's hits when the page is sorted by date (scores are shown anyway)."""
-        ids = [searcher.doc(address).get_first("id") for address in addresses]
         query = _Q.boolean_query(
             [
                 (_MUST, _Q.const_score_query(_Q.term_set_query(self._schema, "id", ids), 0.0)),
@@ -576,15 +573,13 @@ class TantivyDocumentIndex:
             )
         page = found.hits[: request.limit]
         facets = counting.result() if counting is not None else {}
-        addresses = [address for _, address in page]
+        documents = [self._body(searcher, address) for _, address in page]
         scores: dict[str, float] = {}
-        if has_text and not ranked and addresses:
-            scores = self._page_scores(searcher, tree, addresses)
+        if has_text and not ranked and documents:
+            scores = self._page_scores(searcher, tree, [document.id for document in documents])
         wanted = _wanted_tokens(tree) if request.highlight else {}
         hits = []
-        for key, address in page:
-            stored = searcher.doc(address)
-            document = Document.model_validate_json(bytes(stored.get_first("body")))
+        for (key, _), document in zip(page, documents, strict=True):
             score = float(key) if ranked else scores.get(document.id, 0.0)
             highlights = _highlights(indexed_fields(document), wanted) if wanted else {}
             hits.append(SearchHit(document=document, score=score, highlights=highlights))
